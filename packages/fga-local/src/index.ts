@@ -1,1 +1,44 @@
-export {};
+// Engine: errors
+export type { FgaErrorCode } from './engine/errors';
+export { FGA_NUMERIC_CODES, FgaError } from './engine/errors';
+
+// Engine: OpenFGA wire-shaped types
+export type {
+  AuthorizationModel,
+  BatchCheckItem,
+  BatchCheckItemError,
+  BatchCheckRequest,
+  BatchCheckResponse,
+  CheckRequest,
+  CheckResponse,
+  ConditionDefinition,
+  ConditionParamTypeRef,
+  ConditionTypeName,
+  FgaObject,
+  ListedUser,
+  ListObjectsRequest,
+  ListObjectsResponse,
+  ListStoresResponse,
+  ListUsersRequest,
+  ListUsersResponse,
+  LocalFga,
+  LocalFgaOptions,
+  Metadata,
+  ObjectRelation,
+  PageRequest,
+  ReadAuthorizationModelsResponse,
+  ReadRequest,
+  ReadResponse,
+  RelationMetadata,
+  RelationReference,
+  RelationshipCondition,
+  StoredTuple,
+  StoreInfo,
+  TupleKey,
+  TupleKeyWithoutCondition,
+  TypeDefinition,
+  Userset,
+  UserTypeFilter,
+  WriteAuthorizationModelRequest,
+  WriteRequest,
+} from './engine/types';
