@@ -1,1 +1,58 @@
-export const placeholder = 1;
+// Sessions and their propagation
+
+export type { AuditLog, AuditSink, CreateAuditLogOptions } from './audit/audit-log';
+export { createAuditLog } from './audit/audit-log';
+// Audit log
+export type { AuditEvent, AuditEventDraft, AuditOutcome, AuditPhase } from './audit/event';
+export { GENESIS_HASH, hashAuditEvent } from './audit/event';
+export type { MemoryAuditSink } from './audit/sinks';
+export { jsonlAudit, memoryAudit, readAuditLog } from './audit/sinks';
+export type { AuditChainBreak, AuditChainVerdict, VerifyAuditChainOptions } from './audit/verify';
+export { verifyAuditChain } from './audit/verify';
+export type { ExecutionContext } from './call-context';
+export { currentCall, getCredential } from './call-context';
+// Argument digests and redaction
+export { canonicalJson, digestArgs, sha256Hex } from './digest';
+
+// Errors and interrupts
+export type {
+  AgentGateErrorCode,
+  AgentGateErrorOptions,
+  DenialCode,
+  ErrorDetails,
+  GateErrorJSON,
+  InterruptCode,
+} from './errors';
+export {
+  AgentGateError,
+  AuditFailed,
+  ConnectionTokenRejected,
+  GateDenied,
+  GateInterrupt,
+  isGateDenied,
+  isGateInterrupt,
+  reviveGateError,
+} from './errors';
+// The gate and its guards
+export type {
+  Gate,
+  GateCall,
+  GatedCallOptions,
+  GatedFunction,
+  GatedTool,
+  GateOptions,
+  ToolExecute,
+} from './gate';
+export { createGate } from './gate';
+export type { Guard, GuardAnnotations, GuardContext, Risk, ToolDescriptor } from './guard';
+export { defineGuard } from './guard';
+export type { MemoryStoreOptions } from './memory-store';
+export { MemoryStore } from './memory-store';
+export { REDACTED, redactSecrets, redactValue } from './redact';
+export type { RiskPolicy } from './risk-policy';
+export { defaultRiskPolicy } from './risk-policy';
+export type { AgentSession, CreateSessionOptions, SessionUser, SessionView } from './session';
+export { createSession, currentSession, requireSession, runWithSession, toSessionView } from './session';
+export type { StandardSchemaV1 } from './standard-schema';
+// Stores
+export type { Store, StorePutOptions } from './store';

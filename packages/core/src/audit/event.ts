@@ -1,0 +1,45 @@
+import { canonicalJson, sha256Hex } from '../digest';
+
+/** Where in the path of a call a decision was made. */
+export type AuditPhase = 'session' | 'validate' | 'policy' | 'guard' | 'execute';
+
+/** What was decided or what happened. */
+export type AuditOutcome = 'allow' | 'deny' | 'interrupt' | 'executed' | 'failed' | 'retry';
+
+/** One decision or outcome, hash-chained to the event before it. Holds no secret: arguments appear as a digest. */
+export interface AuditEvent {
+  id: string;
+  /** ISO 8601 time of the decision. */
+  at: string;
+  sessionId?: string;
+  sub?: string;
+  tenant?: string;
+  agent?: string;
+  tool: string;
+  callId: string;
+  argsDigest?: string;
+  phase: AuditPhase;
+  guard?: string;
+  outcome: AuditOutcome;
+  /** The error code of a deny, interrupt or failure. */
+  code?: string;
+  reason?: string;
+  approvalId?: string;
+  connection?: string;
+  /** Raw arguments, only when the gate was created with `recordArgs: true` (secret-looking fields redacted). */
+  args?: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+/** An event before the log numbers and chains it. */
+export type AuditEventDraft = Omit<AuditEvent, 'id' | 'at' | 'prevHash' | 'hash'> & { at?: string };
+
+/** The `prevHash` of the first event of a chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The hash of an event: SHA-256 over the canonical JSON of every field but `hash` (so `prevHash` is covered). */
+export function hashAuditEvent(event: Omit<AuditEvent, 'hash'> & { hash?: string }): string {
+  const { hash: _hash, ...rest } = event;
+  return sha256Hex(canonicalJson(rest));
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Canonical JSON (in the spirit of RFC 8785): object keys sorted by UTF-16 code units, no whitespace, numbers and
+ * strings as `JSON.stringify` writes them, so `1` and `"1"` stay distinct. Two values that mean the same thing give
+ * the same text; a value JSON cannot carry faithfully is refused instead of silently changed.
+ *
+ * @throws TypeError for `undefined` at the top level or inside an array, functions, symbols, bigints, NaN and
+ * Infinity, and cyclic structures. `undefined` object fields are omitted, as JSON does.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, new Set());
+}
+
+function write(value: unknown, seen: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      const withToJSON = value as { toJSON?: () => unknown };
+      if (typeof withToJSON.toJSON === 'function') return write(withToJSON.toJSON(), seen);
+      if (seen.has(value)) throw new TypeError('canonicalJson: cyclic structure');
+      seen.add(value);
+      let text: string;
+      if (Array.isArray(value)) {
+        text = `[${value
+          .map((item) => {
+            if (item === undefined) throw new TypeError('canonicalJson: undefined inside an array');
+            return write(item, seen);
+          })
+          .join(',')}]`;
+      } else {
+        const entries = Object.entries(value as Record<string, unknown>)
+          .filter(([, inner]) => inner !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        text = `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${write(inner, seen)}`).join(',')}}`;
+      }
+      seen.delete(value);
+      return text;
+    }
+    default:
+      throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
+  }
+}
+
+/** SHA-256 of a text, lowercase hex. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The digest that binds approvals and audit events to exact arguments: `sha256:` + hex SHA-256 of the canonical JSON.
+ *
+ * @example digestArgs({ amount: 240, orderId: '1042' }) === digestArgs({ orderId: '1042', amount: 240 }) // true
+ */
+export function digestArgs(value: unknown): string {
+  return `sha256:${sha256Hex(canonicalJson(value))}`;
+}

@@ -1,0 +1,135 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { GateDenied } from './errors';
+
+/** The verified user an agent run acts for. */
+export interface SessionUser {
+  sub: string;
+  iss: string;
+  email?: string;
+  name?: string;
+}
+
+/**
+ * One agent run, bound to a verified user. Created by `@agentgate/identity` from a verified access token or an OIDC
+ * login (or by {@link createSession} in tests). Identity never comes from tool arguments.
+ */
+export interface AgentSession {
+  /** Stable per agent run or thread. */
+  readonly id: string;
+  readonly user: SessionUser;
+  /** Organisation or tenant id, when the identity provider has one. */
+  readonly tenant?: string;
+  readonly roles: readonly string[];
+  readonly scopes: readonly string[];
+  /** Seconds since the epoch of the user's last authentication. */
+  readonly authTime?: number;
+  readonly acr?: string;
+  readonly amr?: readonly string[];
+  readonly mode: 'interactive' | 'background';
+  readonly agent?: { id: string; clientId?: string };
+  /** The user's token for token exchange. Never handed to a tool or the model. */
+  readonly subjectToken: (options?: {
+    type?: 'access_token' | 'refresh_token';
+    signal?: AbortSignal;
+  }) => Promise<string>;
+  /**
+   * Re-checks, just in time, that the session still stands (refresh or introspection) before a deferred action runs.
+   * Throws `GateInterrupt('STEP_UP_REQUIRED')` or `GateDenied('NO_SESSION')` when it does not.
+   */
+  readonly revalidate?: (options?: { signal?: AbortSignal }) => Promise<void>;
+}
+
+/** What a tool may know of the session: everything but the subject token and revalidation. */
+export type SessionView = Omit<AgentSession, 'subjectToken' | 'revalidate'>;
+
+/** Input of {@link createSession}: only `sub` is required. */
+export interface CreateSessionOptions {
+  sub: string;
+  iss?: string;
+  id?: string;
+  email?: string;
+  name?: string;
+  tenant?: string;
+  roles?: readonly string[];
+  scopes?: readonly string[];
+  authTime?: number;
+  acr?: string;
+  amr?: readonly string[];
+  mode?: 'interactive' | 'background';
+  agent?: { id: string; clientId?: string };
+  subjectToken?: string | AgentSession['subjectToken'];
+  revalidate?: AgentSession['revalidate'];
+}
+
+/**
+ * Builds a session by hand — for tests, scripts and servers that verified the user some other way.
+ *
+ * @example const session = createSession({ sub: 'user-1', scopes: ['calendar:read'] });
+ */
+export function createSession(options: CreateSessionOptions): AgentSession {
+  if (typeof options?.sub !== 'string' || options.sub.length === 0) {
+    throw new TypeError('createSession: options.sub must be a non-empty string');
+  }
+  const { subjectToken } = options;
+  return Object.freeze({
+    id: options.id ?? randomUUID(),
+    user: {
+      sub: options.sub,
+      iss: options.iss ?? 'urn:agentgate:local',
+      ...(options.email === undefined ? {} : { email: options.email }),
+      ...(options.name === undefined ? {} : { name: options.name }),
+    },
+    ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
+    roles: Object.freeze([...(options.roles ?? [])]),
+    scopes: Object.freeze([...(options.scopes ?? [])]),
+    ...(options.authTime === undefined ? {} : { authTime: options.authTime }),
+    ...(options.acr === undefined ? {} : { acr: options.acr }),
+    ...(options.amr === undefined ? {} : { amr: Object.freeze([...options.amr]) }),
+    mode: options.mode ?? 'interactive',
+    ...(options.agent === undefined ? {} : { agent: options.agent }),
+    subjectToken:
+      typeof subjectToken === 'function'
+        ? subjectToken
+        : async () => {
+            if (subjectToken === undefined) {
+              throw new GateDenied('NO_SESSION', `session for '${options.sub}' has no subject token`);
+            }
+            return subjectToken;
+          },
+    ...(options.revalidate === undefined ? {} : { revalidate: options.revalidate }),
+  });
+}
+
+/** The tool-safe view of a session: no subject token, no revalidation hook. */
+export function toSessionView(session: AgentSession): SessionView {
+  const { subjectToken: _subjectToken, revalidate: _revalidate, ...view } = session;
+  return view;
+}
+
+const sessionStorage = new AsyncLocalStorage<AgentSession>();
+
+/**
+ * Runs `fn` with `session` as the current session: every gated call inside, however deep, acts for it.
+ *
+ * @example await runWithSession(session, () => agent.invoke(input));
+ */
+export function runWithSession<T>(session: AgentSession, fn: () => T): T {
+  return sessionStorage.run(session, fn);
+}
+
+/** The session of the current async context, or `undefined`. */
+export function currentSession(): AgentSession | undefined {
+  return sessionStorage.getStore();
+}
+
+/** The session of the current async context. @throws GateDenied `NO_SESSION` when there is none. */
+export function requireSession(): AgentSession {
+  const session = sessionStorage.getStore();
+  if (!session)
+    throw new GateDenied(
+      'NO_SESSION',
+      'no AgentGate session in this context: wrap the run in runWithSession()',
+    );
+  return session;
+}
