@@ -1,0 +1,98 @@
+import type Provider from 'oidc-provider';
+
+/** One external provider the dev server hosts a mock of, e.g. `acme-calendar`. */
+export interface DevConnectionDefinition {
+  /** URL-safe name (`[a-z0-9-]`), used in routes and in token-exchange requests. */
+  readonly name: string;
+  readonly displayName: string;
+  /** The scopes the provider knows, e.g. `['events.read', 'events.write']`. */
+  readonly scopes: readonly string[];
+}
+
+/** A connected account as the handle reports it (never with a token). */
+export interface DevConnectionInfo {
+  readonly sub: string;
+  readonly connection: string;
+  /** The external scopes the user granted. */
+  readonly scopes: readonly string[];
+  readonly connectedAt: Date;
+}
+
+/** One token exchange handled at the token endpoint. */
+export interface DevExchangeEvent {
+  readonly dialect: 'standard' | 'auth0';
+  readonly outcome: 'issued' | 'error';
+  /** The OAuth `error` code when `outcome` is `error`. */
+  readonly error?: string;
+  readonly connection?: string;
+  readonly sub?: string;
+  readonly clientId?: string;
+}
+
+/** Narrows `exchangeCount()`; every given field must match. */
+export type DevExchangeFilter = Partial<DevExchangeEvent>;
+
+/**
+ * Signs a dev user in through the dev server's own login pages and returns the browser cookies of
+ * the signed-in session (a `Cookie` header value). Supplied by the server that hosts the vault.
+ */
+export type DevSignIn = (user: string, options: { signal?: AbortSignal }) => Promise<{ cookie: string }>;
+
+/** Programmatic control of connected accounts, for tests and `DevServer.connections`. */
+export interface DevConnections {
+  /**
+   * Connects `user`'s account at `connection` through the real HTTP flow: signs in through the
+   * login pages, then follows connect → external authorize → callback. Connecting again with more
+   * scopes upgrades the grant (union of scopes).
+   * @param user a username or `sub`, as the host's `signIn` accepts it
+   * @throws Error when the flow does not end connected (the message says where it stopped)
+   */
+  connect(
+    user: string,
+    connection: string,
+    options?: { scopes?: readonly string[]; signal?: AbortSignal },
+  ): Promise<DevConnectionInfo>;
+  /** Revokes the stored refresh token at the external provider and forgets it; false when not connected. */
+  disconnect(sub: string, connection: string): Promise<boolean>;
+  list(sub: string): DevConnectionInfo[];
+  /**
+   * Simulates the user removing access at the external provider: its refresh and access tokens stop
+   * working, while the vault still holds the (now useless) refresh token.
+   */
+  revokeExternally(sub: string, connection: string): void;
+  /** Base URL of the connection's protected API, e.g. `http://127.0.0.1:4000/ext/acme-calendar/api`. */
+  apiUrl(connection: string): string;
+  /** The `audience` value naming the connection in the standard dialect: `connection:<name>`. */
+  audience(connection: string): string;
+  /** How many token exchanges the token endpoint handled (all, or those matching `filter`). */
+  exchangeCount(filter?: DevExchangeFilter): number;
+  readonly definitions: readonly DevConnectionDefinition[];
+  /** Test inspection: the vault's records exactly as kept in memory (tokens sealed). */
+  storeSnapshot(): unknown[];
+  /** Test inspection: the user's live refresh tokens at the mock external provider. */
+  externalRefreshTokens(sub: string, connection: string): string[];
+}
+
+/** Options of `createDevTokenVault`. */
+export interface CreateDevTokenVaultOptions {
+  readonly connections: readonly DevConnectionDefinition[];
+  /** Lifetime of external access tokens issued by the mock providers. Default 300. */
+  readonly externalTokenTtlSeconds?: number;
+  /** Public base URL of the dev server; defaults to the attached provider's `issuer`. */
+  readonly getIssuer?: () => string;
+  /**
+   * Clients whose subject tokens other clients may exchange (besides a client exchanging its own).
+   * Default none.
+   */
+  readonly trustedClientIds?: readonly string[];
+  /** How `DevConnections.connect()` signs a user in; without it `connect()` rejects. */
+  readonly signIn?: DevSignIn;
+}
+
+/** The dev token vault: attach it to the dev server's provider, expose `handle`. */
+export interface DevTokenVault {
+  /** Registers both exchange grant types and the `/connections/*` and `/ext/*` routes. Call once. */
+  attach(provider: Provider): void;
+  readonly handle: DevConnections;
+  close(): Promise<void>;
+}
