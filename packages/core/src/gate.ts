@@ -68,7 +68,7 @@ export interface Gate {
   run<Args, Result>(
     call: GateCall<Args>,
     session: AgentSession | undefined,
-    guards: readonly Guard<Args>[],
+    guards: readonly Guard<NoInfer<Args>>[],
     execute: ToolExecute<Args, Result>,
   ): Promise<Result>;
   /**
@@ -79,7 +79,7 @@ export interface Gate {
    */
   protect<Args, Result>(
     tool: GatedTool<Args>,
-    guards: readonly Guard<Args>[],
+    guards: readonly Guard<NoInfer<Args>>[],
     execute: ToolExecute<Args, Result>,
   ): GatedFunction<Args, Result>;
   /** @throws TypeError when `guards` do not satisfy the risk policy for `tool`. */
@@ -116,7 +116,7 @@ export function createGate(options: GateOptions): Gate {
   async function run<Args, Result>(
     call: GateCall<Args>,
     explicitSession: AgentSession | undefined,
-    guards: readonly Guard<Args>[],
+    guards: readonly Guard<NoInfer<Args>>[],
     execute: ToolExecute<Args, Result>,
   ): Promise<Result> {
     const callId = call.callId ?? randomUUID();
