@@ -1,0 +1,195 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import type { ApprovalItem } from '../types';
+import type { AccountDirectory } from './accounts';
+import type { ApprovalRegistry } from './approvals';
+import { summarizeAuthorizationDetail } from './authorization-details';
+import { escapeHtml, page } from './html';
+import { inboxClientId, loa1 } from './provider-config';
+import { readForm } from './read-body';
+
+const itemPattern = /^\/inbox\/([\w-]+)(?:\/(approve|deny))?$/;
+
+interface InboxSession {
+  accountId: string;
+  uid: string;
+  acr: string;
+  amr: string[];
+  authTime: number;
+}
+
+function csrfToken(secret: Buffer, session: InboxSession, id: string): string {
+  return createHmac('sha256', secret).update(`${session.uid}:${id}`).digest('base64url');
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const left = Buffer.from(given);
+  const right = Buffer.from(expected);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function renderItem(item: ApprovalItem, csrf: string | undefined): string {
+  const details = item.authorizationDetails
+    .map(
+      (detail) => `<li><span class="summary">${escapeHtml(summarizeAuthorizationDetail(detail))}</span>
+<details><summary>Raw</summary><pre>${escapeHtml(JSON.stringify(detail, null, 2))}</pre></details></li>`,
+    )
+    .join('');
+  const expires = new Date(item.expiresAt * 1000).toISOString();
+  const actions =
+    item.status === 'pending' && csrf
+      ? `<form method="post" action="/inbox/${escapeHtml(item.id)}/approve" style="display:inline">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" class="approve">Approve</button></form>
+<form method="post" action="/inbox/${escapeHtml(item.id)}/deny" style="display:inline">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" class="deny">Deny</button></form>`
+      : `<p class="status">Status: ${escapeHtml(item.status)}</p>`;
+  return `<div class="card approval" data-approval-id="${escapeHtml(item.id)}" data-status="${escapeHtml(item.status)}">
+<p><strong>${escapeHtml(item.clientName)}</strong> asks for your approval.</p>
+${item.bindingMessage ? `<p class="binding-message">“${escapeHtml(item.bindingMessage)}”</p>` : ''}
+${details ? `<ul class="authorization-details">${details}</ul>` : ''}
+<p class="muted">Scope: ${escapeHtml(item.scope)} · expires ${escapeHtml(expires)}</p>
+${actions}
+</div>`;
+}
+
+/**
+ * The approval inbox: `/inbox` lists the signed-in user's CIBA requests, `/inbox/:id` shows one,
+ * `POST /inbox/:id/approve|deny` decides it (CSRF-protected). Users only ever see their own requests.
+ * Signing in goes through the provider's own login page with the internal inbox client.
+ */
+export function createInboxRoutes(options: {
+  provider: () => Provider;
+  approvals: ApprovalRegistry;
+  accounts: AccountDirectory;
+  issuer: string;
+  cookieSecret: Buffer;
+}): Middleware {
+  const { approvals } = options;
+
+  const currentSession = async (ctx: Context): Promise<InboxSession | undefined> => {
+    const session = await options.provider().Session.get(ctx);
+    if (!session.accountId || !options.accounts.bySub(session.accountId)) return undefined;
+    return {
+      accountId: session.accountId,
+      uid: session.uid,
+      acr: session.acr ?? loa1,
+      amr: session.amr ?? ['pwd'],
+      authTime: session.loginTs ?? Math.floor(Date.now() / 1000),
+    };
+  };
+
+  const signIn = (ctx: Context) => {
+    const url = new URL('authorize', options.issuer);
+    url.search = new URLSearchParams({
+      client_id: inboxClientId,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: new URL('inbox/callback', options.issuer).href,
+      // The inbox only needs the provider session, never the code; PKCE is still mandatory.
+      code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
+      code_challenge_method: 'S256',
+      state: randomBytes(16).toString('base64url'),
+    }).toString();
+    ctx.redirect(url.href);
+  };
+
+  const html = (ctx: Context, status: number, title: string, body: string) => {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.body = page(title, body);
+  };
+
+  return async (ctx, next) => {
+    if (ctx.path === '/inbox/callback' && ctx.method === 'GET') {
+      if (typeof ctx.query.error === 'string') {
+        html(
+          ctx,
+          400,
+          'Approval inbox',
+          `<p class="error">Sign-in failed: ${escapeHtml(ctx.query.error)}</p>`,
+        );
+        return;
+      }
+      ctx.redirect('/inbox');
+      return;
+    }
+
+    if ((ctx.path === '/inbox' || ctx.path === '/inbox/') && ctx.method === 'GET') {
+      const session = await currentSession(ctx);
+      if (!session) return signIn(ctx);
+      const user = options.accounts.bySub(session.accountId);
+      const items = approvals.list({ sub: session.accountId });
+      const pending = items.filter((item) => item.status === 'pending');
+      const decided = items.filter((item) => item.status !== 'pending');
+      const notice =
+        typeof ctx.query.done === 'string'
+          ? `<p role="status">Request ${escapeHtml(ctx.query.done)}.</p>`
+          : '';
+      html(
+        ctx,
+        200,
+        'Approval inbox',
+        `<p>Signed in as <strong id="signed-in-as">${escapeHtml(user?.name)}</strong> (${escapeHtml(user?.username)}).</p>
+${notice}
+<h2>Pending</h2>
+${pending.length ? pending.map((item) => renderItem(item, csrfToken(options.cookieSecret, session, item.id))).join('') : '<p id="empty">Nothing waits for your approval.</p>'}
+${decided.length ? `<h2>Decided</h2>${decided.map((item) => renderItem(item, undefined)).join('')}` : ''}`,
+      );
+      return;
+    }
+
+    const match = itemPattern.exec(ctx.path);
+    if (!match || match[1] === 'callback') return next();
+    const [, id = '', action] = match;
+
+    const session = await currentSession(ctx);
+    if (!session) {
+      if (ctx.method === 'GET') return signIn(ctx);
+      html(ctx, 401, 'Approval inbox', '<p class="error">Sign in first.</p>');
+      return;
+    }
+    const item = approvals.get(id);
+    if (!item) {
+      html(ctx, 404, 'Approval inbox', '<p class="error">No such request.</p>');
+      return;
+    }
+    if (item.sub !== session.accountId) {
+      html(ctx, 403, 'Approval inbox', '<p class="error">This request belongs to another user.</p>');
+      return;
+    }
+
+    if (ctx.method === 'GET' && action === undefined) {
+      html(ctx, 200, 'Approval request', renderItem(item, csrfToken(options.cookieSecret, session, item.id)));
+      return;
+    }
+    if (ctx.method !== 'POST' || action === undefined) {
+      ctx.status = 405;
+      return;
+    }
+    const form = await readForm(ctx.req);
+    if (!sameToken(form.csrf ?? '', csrfToken(options.cookieSecret, session, item.id))) {
+      html(
+        ctx,
+        403,
+        'Approval inbox',
+        '<p class="error">The form expired or did not come from this page.</p>',
+      );
+      return;
+    }
+    try {
+      if (action === 'approve') {
+        await approvals.approve(id, { acr: session.acr, amr: session.amr, authTime: session.authTime });
+      } else {
+        await approvals.deny(id);
+      }
+    } catch (error) {
+      html(ctx, 409, 'Approval inbox', `<p class="error">${escapeHtml((error as Error).message)}</p>`);
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(`/inbox?done=${action === 'approve' ? 'approved' : 'denied'}`);
+  };
+}

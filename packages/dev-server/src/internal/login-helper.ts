@@ -1,0 +1,147 @@
+import * as client from 'openid-client';
+import type { DevClient, DevLoginOptions, DevLoginTokens, DevUser } from '../types';
+import { loa2 } from './provider-config';
+
+/** Cookies the helper's "browser" keeps between requests (name → value). */
+class CookieJar {
+  readonly #cookies = new Map<string, string>();
+
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';');
+      const separator = pair.indexOf('=');
+      if (separator <= 0) continue;
+      const name = pair.slice(0, separator).trim();
+      const value = pair.slice(separator + 1).trim();
+      const expires = attributes.find((attribute) => attribute.trim().toLowerCase().startsWith('expires='));
+      const expired = expires !== undefined && Date.parse(expires.split('=')[1] ?? '') <= Date.now();
+      if (value === '' || expired) this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+  }
+
+  header(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+}
+
+const formAction = (html: string, action: string): string | undefined =>
+  new RegExp(`action="(/interaction/[\\w-]+/${action})"`).exec(html)?.[1];
+
+export interface LoginHelperContext {
+  issuer: string;
+  users: DevUser[];
+  clients: DevClient[];
+  apiAudience: string;
+  apiScopes: string[];
+  otpCode: string;
+}
+
+/**
+ * Drives the authorization code + PKCE flow over HTTP like a browser would: fetches the login page,
+ * posts the form, confirms consent, follows redirects, and exchanges the code with openid-client.
+ */
+export async function loginThroughPages(
+  context: LoginHelperContext,
+  username: string,
+  options: DevLoginOptions = {},
+): Promise<DevLoginTokens> {
+  const user = context.users.find((candidate) => candidate.username === username);
+  if (!user) throw new TypeError(`login: unknown user '${username}'`);
+  const seededClient = options.clientId
+    ? context.clients.find((candidate) => candidate.clientId === options.clientId)
+    : context.clients[0];
+  if (!seededClient) throw new TypeError(`login: unknown client '${options.clientId ?? '(none seeded)'}'`);
+  const redirectUri = seededClient.redirectUris[0];
+  if (!redirectUri) throw new TypeError(`login: client '${seededClient.clientId}' has no redirect URI`);
+
+  const insecure = context.issuer.startsWith('http:');
+  const config = await client.discovery(
+    new URL(context.issuer),
+    seededClient.clientId,
+    undefined,
+    client.ClientSecretBasic(seededClient.clientSecret),
+    insecure ? { execute: [client.allowInsecureRequests] } : undefined,
+  );
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const parameters: Record<string, string> = {
+    redirect_uri: redirectUri,
+    scope: options.scope ?? ['openid profile email offline_access', ...context.apiScopes].join(' '),
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    prompt: 'consent',
+  };
+  if (options.resource !== undefined) parameters.resource = options.resource;
+  if (options.maxAge !== undefined) parameters.max_age = String(options.maxAge);
+  if (options.acrValues !== undefined) parameters.acr_values = options.acrValues;
+  const secondFactor = options.secondFactor === true || (options.acrValues ?? '').split(' ').includes(loa2);
+
+  const jar = new CookieJar();
+  const request = async (url: URL, body?: Record<string, string>) => {
+    const response = await fetch(url, {
+      method: body ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: {
+        cookie: jar.header(),
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(body ? { body: new URLSearchParams(body).toString() } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    jar.store(response);
+    return response;
+  };
+
+  let url = client.buildAuthorizationUrl(config, parameters);
+  let response = await request(url);
+  for (let step = 0; step < 20; step++) {
+    if (response.status >= 300 && response.status < 400) {
+      const location = new URL(response.headers.get('location') ?? '', url);
+      if (location.href.startsWith(redirectUri)) {
+        const tokens = await client.authorizationCodeGrant(config, location, {
+          pkceCodeVerifier: codeVerifier,
+          expectedState: state,
+          expectedNonce: nonce,
+          idTokenExpected: true,
+        });
+        return {
+          access_token: tokens.access_token,
+          token_type: tokens.token_type,
+          ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
+          ...(tokens.id_token ? { id_token: tokens.id_token } : {}),
+          ...(tokens.expires_in === undefined ? {} : { expires_in: tokens.expires_in }),
+          ...(tokens.scope ? { scope: tokens.scope } : {}),
+        };
+      }
+      url = location;
+      response = await request(url);
+      continue;
+    }
+    const html = await response.text();
+    const login = formAction(html, 'login');
+    const confirm = formAction(html, 'confirm');
+    if (login && step < 19) {
+      url = new URL(login, url);
+      response = await request(url, {
+        username: user.username,
+        password: options.password ?? user.password,
+        ...(secondFactor ? { otp: context.otpCode } : {}),
+      });
+      if (response.status === 401)
+        throw new Error(`login: the login page rejected the credentials of '${username}'`);
+      continue;
+    }
+    if (confirm) {
+      url = new URL(confirm, url);
+      response = await request(url, {});
+      continue;
+    }
+    const reason = [...html.matchAll(/<p[^>]*>([^<]*)<\/p>/g)].map((found) => found[1]).join(': ');
+    throw new Error(`login: unexpected page (HTTP ${response.status}) at ${url.pathname}: ${reason}`);
+  }
+  throw new Error('login: too many redirects');
+}

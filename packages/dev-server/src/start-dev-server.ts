@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider, { type JWK } from 'oidc-provider';
+import { defaultSeed } from './default-seed';
+import { AccountDirectory } from './internal/accounts';
+import { ApprovalRegistry } from './internal/approvals';
+import { startFga } from './internal/fga';
+import { createInboxRoutes } from './internal/inbox-routes';
+import { createInteractionRoutes } from './internal/interaction-routes';
+import { loginThroughPages } from './internal/login-helper';
+import { createProviderConfiguration } from './internal/provider-config';
+import { createRequestNormalizer } from './internal/request-normalizer';
+import { generateDevCertificates } from './internal/tls';
+import { validateSeed } from './parse-seed';
+import type { DevServer, StartDevServerOptions } from './types';
+
+const defaultApiAudience = 'https://api.agentgate.local/';
+const defaultApiScopes = ['calendar:read', 'calendar:write', 'docs:read', 'orders:read', 'refunds:write'];
+
+function validateOptions(options: StartDevServerOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('startDevServer: options must be an object');
+  const { port, host, accessTokenTtlSeconds, cibaIntervalSeconds, apiAudience, apiScopes } = options;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
+    throw new TypeError('startDevServer: port must be an integer between 0 and 65535');
+  }
+  if (host !== undefined && (typeof host !== 'string' || host.length === 0)) {
+    throw new TypeError('startDevServer: host must be a non-empty string');
+  }
+  if (
+    accessTokenTtlSeconds !== undefined &&
+    (!Number.isInteger(accessTokenTtlSeconds) || accessTokenTtlSeconds < 1)
+  ) {
+    throw new TypeError('startDevServer: accessTokenTtlSeconds must be a positive integer');
+  }
+  if (
+    cibaIntervalSeconds !== undefined &&
+    (!Number.isInteger(cibaIntervalSeconds) || cibaIntervalSeconds < 1)
+  ) {
+    throw new TypeError('startDevServer: cibaIntervalSeconds must be a positive integer');
+  }
+  if (apiAudience !== undefined && !URL.canParse(apiAudience)) {
+    throw new TypeError('startDevServer: apiAudience must be an absolute URI');
+  }
+  if (
+    apiScopes !== undefined &&
+    (!Array.isArray(apiScopes) || apiScopes.some((scope) => typeof scope !== 'string'))
+  ) {
+    throw new TypeError('startDevServer: apiScopes must be an array of strings');
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Starts the embedded authorization server: OIDC login and consent pages, CIBA + RAR with an
+ * approval inbox, JWT access tokens for the demo API, and the OpenFGA API of fga-local.
+ *
+ * @example
+ * const server = await startDevServer({ cibaIntervalSeconds: 1 });
+ * const tokens = await server.login('alice@acme');
+ * await server.close();
+ *
+ * @throws TypeError on invalid options or an invalid seed.
+ */
+export async function startDevServer(options: StartDevServerOptions = {}): Promise<DevServer> {
+  validateOptions(options);
+  const seed = validateSeed(options.seed ?? defaultSeed);
+  const host = options.host ?? '127.0.0.1';
+  const apiAudience = options.apiAudience ?? defaultApiAudience;
+  const apiScopes = options.apiScopes ?? defaultApiScopes;
+  const cibaIntervalSeconds = options.cibaIntervalSeconds ?? 5;
+  const otpCode = '123456';
+
+  let handler: (request: IncomingMessage, response: ServerResponse) => void = (_request, response) => {
+    response.statusCode = 503;
+    response.end('starting');
+  };
+  const listener = (request: IncomingMessage, response: ServerResponse) => handler(request, response);
+  const certificates = options.https ? await generateDevCertificates(host) : undefined;
+  const server: Server = certificates
+    ? createHttpsServer({ key: certificates.key, cert: `${certificates.cert}${certificates.ca}` }, listener)
+    : createHttpServer(listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const issuer = `${certificates ? 'https' : 'http'}://${urlHost(host)}:${port}/`;
+
+  try {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const signingKey = {
+      ...(await exportJWK(privateKey)),
+      kid: randomBytes(8).toString('hex'),
+      alg: 'ES256',
+      use: 'sig',
+    } as JWK;
+
+    const accounts = new AccountDirectory(seed.users);
+    let provider: Provider | undefined;
+    const getProvider = () => {
+      if (!provider) throw new Error('the provider is not constructed yet');
+      return provider;
+    };
+    const approvals = new ApprovalRegistry({ provider: getProvider, apiScopes });
+    const clientNames = new Map(seed.clients.map((client) => [client.clientId, client.name]));
+
+    provider = new Provider(
+      issuer,
+      createProviderConfiguration({
+        seed,
+        issuer,
+        signingKey,
+        cookieKeys: [randomBytes(32).toString('base64url')],
+        accounts,
+        approvals,
+        apiAudience,
+        apiScopes,
+        accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
+        cibaIntervalSeconds,
+        extraGrantTypes: [],
+      }),
+    );
+    provider.use(
+      createRequestNormalizer({
+        tokenPath: '/oauth/token',
+        backchannelPath: '/bc-authorize',
+        authorizationPath: '/authorize',
+        intervalSeconds: cibaIntervalSeconds,
+      }),
+    );
+    provider.use(createInteractionRoutes({ provider: getProvider, accounts, clientNames, otpCode }));
+    provider.use(
+      createInboxRoutes({
+        provider: getProvider,
+        approvals,
+        accounts,
+        issuer,
+        cookieSecret: randomBytes(32),
+      }),
+    );
+    handler = provider.callback();
+
+    const fga = options.fga === false ? undefined : await startFga(seed.fga, host);
+
+    let closed: Promise<void> | undefined;
+    const close = () => {
+      closed ??= (async () => {
+        await fga?.close();
+        server.closeAllConnections?.();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closed;
+    };
+
+    return {
+      issuer,
+      port,
+      url: (path: string) => new URL(path.replace(/^\/+/, ''), issuer).href,
+      clients: seed.clients,
+      users: seed.users,
+      seed,
+      apiAudience,
+      apiScopes,
+      otpCode,
+      ...(certificates ? { caFile: certificates.caFile } : {}),
+      fga: fga
+        ? { apiUrl: fga.apiUrl, storeId: fga.storeId, authorizationModelId: fga.authorizationModelId }
+        : { apiUrl: '', storeId: '', authorizationModelId: '' },
+      approvals: {
+        list: (filter) => approvals.list(filter),
+        approve: (id) => approvals.approve(id),
+        deny: (id) => approvals.deny(id),
+        waitFor: (filter) => approvals.waitFor(filter),
+      },
+      login: (username, loginOptions) =>
+        loginThroughPages(
+          { issuer, users: seed.users, clients: seed.clients, apiAudience, apiScopes, otpCode },
+          username,
+          loginOptions,
+        ),
+      close,
+    };
+  } catch (error) {
+    server.closeAllConnections?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+}

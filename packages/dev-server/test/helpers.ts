@@ -1,0 +1,71 @@
+import * as client from 'openid-client';
+import type { DevServer } from '../src/index';
+
+/** openid-client configuration for a seeded client of `server` (client_secret_basic by default). */
+export function clientConfig(
+  server: DevServer,
+  options: { clientId?: string; auth?: 'basic' | 'post' } = {},
+): Promise<client.Configuration> {
+  const seeded = server.clients.find(
+    (candidate) => candidate.clientId === (options.clientId ?? 'agentgate-agent'),
+  );
+  if (!seeded) throw new Error('unknown client');
+  const auth =
+    options.auth === 'post'
+      ? client.ClientSecretPost(seeded.clientSecret)
+      : client.ClientSecretBasic(seeded.clientSecret);
+  return client.discovery(new URL(server.issuer), seeded.clientId, undefined, auth, {
+    execute: [client.allowInsecureRequests],
+  });
+}
+
+/** A tiny cookie-keeping browser over fetch for driving the HTML pages by hand. */
+export class PageSession {
+  readonly cookies = new Map<string, string>();
+
+  async request(
+    url: string | URL,
+    init: { method?: string; form?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const response = await fetch(url, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      redirect: 'manual',
+      headers: {
+        cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const index = pair.indexOf('=');
+      const name = pair.slice(0, index);
+      const value = pair.slice(index + 1);
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
+
+  /** Follows redirects (GET) from `url` until a non-redirect response; returns it with its final URL. */
+  async follow(url: string | URL, response?: Response): Promise<{ response: Response; url: URL }> {
+    let current = new URL(url);
+    let last = response ?? (await this.request(current));
+    for (let hops = 0; hops < 15 && last.status >= 300 && last.status < 400; hops++) {
+      current = new URL(last.headers.get('location') ?? '', current);
+      last = await this.request(current);
+    }
+    return { response: last, url: current };
+  }
+
+  /** Signs in through the login page reached at `url` and follows redirects to the end. */
+  async signIn(url: string | URL, username: string, password: string, otp?: string) {
+    const { response, url: pageUrl } = await this.follow(url);
+    const html = await response.text();
+    const action = /action="(\/interaction\/[\w-]+\/login)"/.exec(html)?.[1];
+    if (!action) throw new Error(`no login form at ${pageUrl.pathname}`);
+    const loginUrl = new URL(action, pageUrl);
+    const posted = await this.request(loginUrl, { form: { username, password, ...(otp ? { otp } : {}) } });
+    return this.follow(loginUrl, posted);
+  }
+}
