@@ -11,6 +11,10 @@ import { createDevTokenVault, DEV_VAULT_GRANT_TYPES } from '../src/vault';
  */
 export interface VaultTestServer {
   issuer: string;
+  /** Login names of two users and their `sub`s. */
+  users: { alice: { login: string; sub: string }; bob: { login: string; sub: string } };
+  /** A client that may exchange tokens, and a second one that is not trusted for the first one's tokens. */
+  clientIds: { agent: string; other: string };
   connections: DevConnections;
   /** Logs `user` in as client `clientId` (real pages) and returns tokens and the session cookie. */
   login(
@@ -127,6 +131,8 @@ export async function startVaultTestServer(
 
   return {
     issuer,
+    users: { alice: { login: 'alice', sub: 'alice' }, bob: { login: 'bob', sub: 'bob' } },
+    clientIds: { agent: 'agent', other: 'other-agent' },
     connections: vault.handle,
     login,
     config,

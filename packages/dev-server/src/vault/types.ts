@@ -57,7 +57,9 @@ export interface DevConnections {
   list(sub: string): DevConnectionInfo[];
   /**
    * Simulates the user removing access at the external provider: its refresh and access tokens stop
-   * working, while the vault still holds the (now useless) refresh token.
+   * working. The provider signals the revocation, so the vault drops its cached access token but still
+   * holds the (now useless) refresh token; the next exchange finds it rejected, drops the connection and
+   * answers "not connected".
    */
   revokeExternally(sub: string, connection: string): void;
   /** Base URL of the connection's protected API, e.g. `http://127.0.0.1:4000/ext/acme-calendar/api`. */

@@ -21,6 +21,11 @@ export interface MockExternalProviderOptions {
   readonly redirectUri: (connection: string) => string;
   /** The signed-in dev-server user of this request (the external provider's user), if any. */
   readonly currentUser: (ctx: Context) => Promise<string | undefined>;
+  /**
+   * Called after the provider revoked a user's tokens on its side, as a real provider signals it
+   * (e.g. a Shared Signals / RISC "tokens revoked" event), so that relying parties drop cached tokens.
+   */
+  readonly onUserRevoked?: (connection: string, user: string) => void;
 }
 
 interface AuthorizationCode {
@@ -121,6 +126,7 @@ export class MockExternalProvider {
         state.accessTokens.delete(value);
       }
     }
+    this.#options.onUserRevoked?.(connection, user);
     return revoked;
   }
 

@@ -32,7 +32,7 @@ export class NotConnected extends Error {
 }
 
 const PENDING_TTL_MS = 10 * 60_000;
-/** A cached external token is reused while at least this share of its lifetime (capped at 30 s) remains. */
+/** A cached external token is reused while half its lifetime, capped at 30 s (at least 1 s), remains. */
 const MIN_REMAINING_SECONDS = 30;
 
 export interface VaultCoreOptions {
@@ -66,6 +66,7 @@ export class VaultCore {
       client: this.#client,
       redirectUri: (connection) => `${this.baseUrl()}/connections/${connection}/callback`,
       currentUser: async (ctx) => (await this.currentUser(ctx))?.sub,
+      onUserRevoked: (connection, user) => this.#forgetAccessToken(user, connection),
     });
   }
 
@@ -81,6 +82,18 @@ export class VaultCore {
       throw new TypeError('the dev token vault is already attached to a provider');
     }
     this.#provider = provider;
+  }
+
+  /**
+   * The provider signalled that it revoked the user's tokens: drop the cached access token, keep the
+   * refresh token. The next exchange then refreshes, the provider rejects it, and the connection goes.
+   */
+  #forgetAccessToken(sub: string, connection: string): void {
+    const record = this.store.get(sub, connection);
+    if (record?.accessToken) {
+      const { refreshToken } = this.store.open(record);
+      this.store.put(sub, connection, record.scopes, { refreshToken }, record.connectedAt);
+    }
   }
 
   /** The public base URL (the issuer, without a trailing slash). */
@@ -209,7 +222,7 @@ export class VaultCore {
     const cached = tokens.accessToken;
     if (cached) {
       const remaining = (cached.expiresAt - Date.now()) / 1000;
-      if (remaining >= Math.min(MIN_REMAINING_SECONDS, cached.lifetimeSeconds / 2)) {
+      if (remaining >= Math.max(1, Math.min(MIN_REMAINING_SECONDS, cached.lifetimeSeconds / 2))) {
         return { accessToken: cached.value, expiresIn: Math.floor(remaining), scopes: record.scopes };
       }
     }

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startVaultTestServer, type VaultTestServer } from './vault-helpers';
+
+const connection = 'acme-calendar';
+let server: VaultTestServer;
+
+/** One browser request with the given cookies, redirects not followed. */
+async function browse(url: string | URL, cookie: string, init: RequestInit = {}) {
+  return fetch(url, {
+    redirect: 'manual',
+    ...init,
+    headers: { accept: 'application/json', cookie, ...(init.headers as Record<string, string> | undefined) },
+  });
+}
+
+beforeAll(async () => {
+  server = await startVaultTestServer();
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+beforeEach(async () => {
+  await server.connections.disconnect(server.users.alice.sub, connection);
+  await server.connections.disconnect(server.users.bob.sub, connection);
+});
+
+describe('connect flow over HTTP', () => {
+  it('requires a signed-in user', async () => {
+    const response = await browse(
+      `${server.issuer}/connections/${connection}/connect?scopes=events.read`,
+      '',
+    );
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: 'login_required' });
+  });
+
+  it('redirects to the external authorize endpoint with state and PKCE, then stores the grant', async () => {
+    const { cookie } = await server.login(server.users.alice.login);
+    const start = await browse(
+      `${server.issuer}/connections/${connection}/connect?scopes=events.read`,
+      cookie,
+    );
+    expect(start.status).toBe(302);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.pathname).toBe(`/ext/${connection}/authorize`);
+    expect(authorize.searchParams.get('scope')).toBe('events.read');
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('state')).toMatch(/^[\w-]{20,}$/);
+
+    const consent = await browse(authorize, cookie);
+    expect(consent.status).toBe(302);
+    const callback = new URL(consent.headers.get('location')!);
+    expect(callback.pathname).toBe(`/connections/${connection}/callback`);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+
+    const done = await browse(callback, cookie);
+    expect(done.status).toBe(200);
+    expect(await done.json()).toEqual({ connection, sub: server.users.alice.sub, scopes: ['events.read'] });
+    expect(server.connections.list(server.users.alice.sub)).toMatchObject([
+      { sub: server.users.alice.sub, connection, scopes: ['events.read'] },
+    ]);
+  });
+
+  it("refuses a callback whose state belongs to another user's session", async () => {
+    const { cookie: aliceCookie } = await server.login(server.users.alice.login);
+    const { cookie: bobCookie } = await server.login(server.users.bob.login);
+    const start = await browse(`${server.issuer}/connections/${connection}/connect`, aliceCookie);
+    const consent = await browse(start.headers.get('location')!, aliceCookie);
+    const stolen = await browse(consent.headers.get('location')!, bobCookie);
+    expect(stolen.status).toBe(400);
+    expect(await stolen.json()).toMatchObject({ error: 'connect_failed' });
+    expect(server.connections.list(server.users.bob.sub)).toEqual([]);
+    // The state was used up: replaying it in Alice's own session fails too.
+    const replay = await browse(consent.headers.get('location')!, aliceCookie);
+    expect(replay.status).toBe(400);
+    expect(server.connections.list(server.users.alice.sub)).toEqual([]);
+  });
+
+  it('refuses scopes the connection does not have', async () => {
+    const { cookie } = await server.login(server.users.alice.login);
+    const response = await browse(
+      `${server.issuer}/connections/${connection}/connect?scopes=mail.send`,
+      cookie,
+    );
+    expect(response.status).toBe(400);
+  });
+
+  it('upgrades the grant to the union of scopes and revokes the superseded refresh token', async () => {
+    const first = await server.connections.connect(server.users.alice.login, connection, {
+      scopes: ['events.read'],
+    });
+    expect(first.scopes).toEqual(['events.read']);
+    const [firstToken] = server.connections.externalRefreshTokens(server.users.alice.sub, connection);
+    const second = await server.connections.connect(server.users.alice.login, connection, {
+      scopes: ['events.write'],
+    });
+    expect(second.scopes).toEqual(['events.read', 'events.write']);
+    const live = server.connections.externalRefreshTokens(server.users.alice.sub, connection);
+    expect(live).toHaveLength(1);
+    expect(live).not.toContain(firstToken);
+  });
+
+  it('disconnects over HTTP: revokes at the provider and forgets the grant', async () => {
+    await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
+    expect(server.connections.externalRefreshTokens(server.users.alice.sub, connection)).toHaveLength(1);
+    const { cookie } = await server.login(server.users.alice.login);
+    const response = await browse(`${server.issuer}/connections/${connection}/disconnect`, cookie, {
+      method: 'POST',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ connection, disconnected: true });
+    expect(server.connections.list(server.users.alice.sub)).toEqual([]);
+    expect(server.connections.externalRefreshTokens(server.users.alice.sub, connection)).toEqual([]);
+  });
+
+  it('disconnects through the handle', async () => {
+    await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
+    await expect(server.connections.disconnect(server.users.alice.sub, connection)).resolves.toBe(true);
+    await expect(server.connections.disconnect(server.users.alice.sub, connection)).resolves.toBe(false);
+    expect(server.connections.externalRefreshTokens(server.users.alice.sub, connection)).toEqual([]);
+  });
+
+  it('lists the signed-in user’s connections', async () => {
+    await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
+    const { cookie } = await server.login(server.users.alice.login);
+    const response = await browse(`${server.issuer}/connections`, cookie);
+    expect(await response.json()).toEqual({
+      connections: [
+        {
+          name: connection,
+          displayName: 'Acme Calendar',
+          scopes: ['events.read', 'events.write'],
+          connected: true,
+          grantedScopes: ['events.read'],
+        },
+      ],
+    });
+  });
+
+  it('keeps tokens out of the store in plain text', async () => {
+    await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
+    const [refreshToken] = server.connections.externalRefreshTokens(server.users.alice.sub, connection);
+    expect(refreshToken).toMatch(/^[\w-]{40,}$/);
+    const dump = JSON.stringify(server.connections.storeSnapshot());
+    expect(dump).toContain(server.users.alice.sub);
+    expect(dump).not.toContain(refreshToken);
+    expect(dump).not.toContain(refreshToken!.slice(0, 16));
+  });
+});
