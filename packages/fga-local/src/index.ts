@@ -1,3 +1,6 @@
+// Engine: factory
+export { createLocalFga } from './engine/create-local-fga';
+
 // Engine: errors
 export type { FgaErrorCode } from './engine/errors';
 export { FGA_NUMERIC_CODES, FgaError } from './engine/errors';

@@ -1,0 +1,175 @@
+import { FgaError } from '../errors';
+import type { AuthorizationModel, RelationReference, Userset } from '../types';
+import { type CompiledCondition, compileCondition } from './conditions';
+import { isValidRelationName } from './parse';
+
+export interface CompiledRelation {
+  name: string;
+  rewrite: Userset;
+  directTypes: RelationReference[];
+  /** user type key (`user`, `user:*`, `group#member`) → allowed condition names ('' = no condition). */
+  allowed: Map<string, Set<string>>;
+}
+
+export interface CompiledType {
+  name: string;
+  relations: Map<string, CompiledRelation>;
+}
+
+export interface CompiledModel {
+  model: AuthorizationModel;
+  types: Map<string, CompiledType>;
+  conditions: Map<string, CompiledCondition>;
+}
+
+function invalid(message: string): FgaError {
+  return new FgaError('invalid_authorization_model', message);
+}
+
+export function referenceKey(reference: RelationReference): string {
+  if (reference.wildcard) return `${reference.type}:*`;
+  if (reference.relation) return `${reference.type}#${reference.relation}`;
+  return reference.type;
+}
+
+function hasThis(rewrite: Userset): boolean {
+  if (rewrite.this) return true;
+  if (rewrite.union) return rewrite.union.child.some(hasThis);
+  if (rewrite.intersection) return rewrite.intersection.child.some(hasThis);
+  if (rewrite.difference) return hasThis(rewrite.difference.base) || hasThis(rewrite.difference.subtract);
+  return false;
+}
+
+/** Compiles and validates an authorization model; throws `FgaError` with OpenFGA's codes. */
+export function compileModel(model: AuthorizationModel, maxTypes: number): CompiledModel {
+  if (model.schema_version !== '1.1') {
+    throw new FgaError(
+      'unsupported_schema_version',
+      `schema version '${model.schema_version}' is not supported`,
+    );
+  }
+  if (!Array.isArray(model.type_definitions) || model.type_definitions.length === 0) {
+    throw new FgaError('validation_error', 'type_definitions must contain at least one type');
+  }
+  if (model.type_definitions.length > maxTypes) {
+    throw new FgaError('exceeded_entity_limit', `a model may define at most ${maxTypes} types`);
+  }
+  const conditions = new Map<string, CompiledCondition>();
+  for (const [name, definition] of Object.entries(model.conditions ?? {})) {
+    if (definition.name && definition.name !== name) {
+      throw invalid(`condition key '${name}' does not match its name '${definition.name}'`);
+    }
+    try {
+      conditions.set(name, compileCondition({ ...definition, name }));
+    } catch (error) {
+      if (FgaError.isInstance(error)) throw error;
+      throw new FgaError('invalid_authorization_model', `condition '${name}': ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  const types = new Map<string, CompiledType>();
+  for (const definition of model.type_definitions) {
+    if (typeof definition?.type !== 'string' || !/^[^:#@\s]{1,254}$/.test(definition.type)) {
+      throw new FgaError('validation_error', `invalid type name '${String(definition?.type)}'`);
+    }
+    if (types.has(definition.type)) {
+      throw new FgaError(
+        'cannot_allow_duplicate_types_in_one_request',
+        `type '${definition.type}' is defined twice`,
+      );
+    }
+    const relations = new Map<string, CompiledRelation>();
+    for (const [name, rewrite] of Object.entries(definition.relations ?? {})) {
+      if (!isValidRelationName(name) || name === 'self' || name === 'this') {
+        throw new FgaError(
+          'validation_error',
+          `invalid relation name '${name}' on type '${definition.type}'`,
+        );
+      }
+      const directTypes = definition.metadata?.relations?.[name]?.directly_related_user_types ?? [];
+      const allowed = new Map<string, Set<string>>();
+      for (const reference of directTypes) {
+        const key = referenceKey(reference);
+        let names = allowed.get(key);
+        if (!names) {
+          names = new Set();
+          allowed.set(key, names);
+        }
+        names.add(reference.condition ?? '');
+      }
+      relations.set(name, { name, rewrite, directTypes, allowed });
+    }
+    types.set(definition.type, { name: definition.type, relations });
+  }
+  for (const type of types.values()) {
+    for (const relation of type.relations.values()) validateRelation(types, conditions, type, relation);
+  }
+  return { model, types, conditions };
+}
+
+function validateRelation(
+  types: Map<string, CompiledType>,
+  conditions: Map<string, CompiledCondition>,
+  type: CompiledType,
+  relation: CompiledRelation,
+): void {
+  const where = `relation '${type.name}#${relation.name}'`;
+  const direct = hasThis(relation.rewrite);
+  if (direct && relation.directTypes.length === 0) {
+    throw invalid(`${where} is directly assignable but lists no user types`);
+  }
+  if (!direct && relation.directTypes.length > 0) {
+    throw invalid(`${where} lists user types but is not directly assignable`);
+  }
+  for (const reference of relation.directTypes) {
+    const target = types.get(reference.type);
+    if (!target) throw invalid(`${where} references undefined type '${reference.type}'`);
+    if (reference.relation && !target.relations.has(reference.relation)) {
+      throw invalid(`${where} references undefined relation '${reference.type}#${reference.relation}'`);
+    }
+    if (reference.relation && reference.wildcard) throw invalid(`${where} has a wildcard with a relation`);
+    if (reference.condition && !conditions.has(reference.condition)) {
+      throw invalid(`${where} references undefined condition '${reference.condition}'`);
+    }
+  }
+  const visit = (rewrite: Userset): void => {
+    if (rewrite.this) return;
+    if (rewrite.computedUserset) {
+      const target = rewrite.computedUserset.relation ?? '';
+      if (!type.relations.has(target)) throw invalid(`${where} references undefined relation '${target}'`);
+      if (target === relation.name) throw invalid(`${where} is defined in terms of itself`);
+      return;
+    }
+    if (rewrite.tupleToUserset) {
+      const tuplesetName = rewrite.tupleToUserset.tupleset.relation ?? '';
+      const computed = rewrite.tupleToUserset.computedUserset.relation ?? '';
+      const tupleset = type.relations.get(tuplesetName);
+      if (!tupleset) throw invalid(`${where} references undefined tupleset relation '${tuplesetName}'`);
+      if (!tupleset.rewrite.this || tupleset.directTypes.length === 0) {
+        throw invalid(`${where}: tupleset relation '${tuplesetName}' must be directly assignable only`);
+      }
+      if (tupleset.directTypes.some((reference) => reference.relation || reference.wildcard)) {
+        throw invalid(`${where}: tupleset relation '${tuplesetName}' may only relate plain types`);
+      }
+      const reachable = tupleset.directTypes.some((reference) =>
+        types.get(reference.type)?.relations.has(computed),
+      );
+      if (!reachable) throw invalid(`${where}: no type of '${tuplesetName}' defines relation '${computed}'`);
+      return;
+    }
+    const children = rewrite.union?.child ?? rewrite.intersection?.child;
+    if (children) {
+      if (children.length === 0) throw invalid(`${where} has an empty set operation`);
+      children.forEach(visit);
+      return;
+    }
+    if (rewrite.difference) {
+      visit(rewrite.difference.base);
+      visit(rewrite.difference.subtract);
+      return;
+    }
+    throw invalid(`${where} has an empty or unknown rewrite`);
+  };
+  visit(relation.rewrite);
+}
