@@ -31,6 +31,8 @@ export interface BackchannelRequestView {
   clientId?: string;
   scope?: string;
   exp?: number;
+  iat?: number;
+  expiration?: number;
   resource?: string | string[];
   params?: { [key: string]: unknown };
 }
@@ -70,7 +72,7 @@ export class ApprovalRegistry implements DevApprovals {
         ...(bindingMessage === undefined ? {} : { bindingMessage }),
         authorizationDetails: parseAuthorizationDetails(params.authorization_details),
         scope: request.scope ?? '',
-        expiresAt: request.exp ?? 0,
+        expiresAt: request.exp ?? (request.iat ?? Math.floor(Date.now() / 1000)) + (request.expiration ?? 0),
       },
     };
     this.#records.set(record.item.id, record);

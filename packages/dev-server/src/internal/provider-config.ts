@@ -4,7 +4,11 @@ import { allGrantTypes } from '../default-seed';
 import type { DevSeed } from '../types';
 import type { AccountDirectory } from './accounts';
 import type { ApprovalRegistry, BackchannelRequestView } from './approvals';
-import { parseAuthorizationDetails, richAuthorizationRequestTypes } from './authorization-details';
+import {
+  authorizationDetailTypes,
+  parseAuthorizationDetails,
+  richAuthorizationRequestTypes,
+} from './authorization-details';
 import { escapeHtml, page } from './html';
 import { createMemoryAdapterFactory } from './memory-adapter';
 
@@ -101,6 +105,7 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
         backchannel_token_delivery_mode: 'poll',
+        authorization_details_types: Object.keys(authorizationDetailTypes),
       })),
       {
         client_id: inboxClientId,
@@ -198,6 +203,7 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
         // Like Auth0 without an audience: a request for OIDC scopes only gets an opaque token for /userinfo.
         defaultResource(ctx: KoaContextWithOIDC, _client: unknown, oneOf?: string[]) {
           if (oneOf) return oneOf;
+          if (ctx.oidc.params?.authorization_details !== undefined) return apiAudience;
           const scope = ctx.oidc.params?.scope;
           if (typeof scope === 'string' && scope.split(' ').every((value) => oidcScopes.has(value)))
             return undefined;
