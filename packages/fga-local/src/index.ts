@@ -45,3 +45,11 @@ export type {
   WriteAuthorizationModelRequest,
   WriteRequest,
 } from './engine/types';
+
+// Server: OpenFGA's REST API over HTTP, for `@openfga/sdk` and any OpenFGA client
+export type {
+  OpenFgaServer,
+  OpenFgaServerLimits,
+  StartOpenFgaServerOptions,
+} from './server/start-open-fga-server';
+export { startOpenFgaServer } from './server/start-open-fga-server';
