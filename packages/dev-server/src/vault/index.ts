@@ -2,27 +2,30 @@
  * The dev server's token vault: mock external providers, connected accounts, and token exchange
  * (RFC 8693 and the Auth0 federated-connection dialect) at the provider's token endpoint.
  *
- * HOW TO WIRE IT (in `startDevServer`):
+ * HOW TO WIRE IT (in `src/start-dev-server.ts`):
  *
- *   import { createDevTokenVault, DEV_VAULT_GRANT_TYPES } from './vault';
+ *   import { createDevTokenVault } from './vault';
  *
+ *   // before `provider = new Provider(...)`:
  *   const vault = createDevTokenVault({
- *     connections: [{ name: 'acme-calendar', displayName: 'Acme Calendar', scopes: ['events.read', 'events.write'] }],
- *     externalTokenTtlSeconds: options.externalTokenTtlSeconds,  // optional, default 300
- *     signIn: (user, { signal }) => login(user, { signal }),       // -> { cookie: 'Cookie header of the signed-in session' }
+ *     connections: seed.connections,
+ *     externalTokenTtlSeconds: options.externalTokenTtlSeconds,   // new StartDevServerOptions field, default 300
+ *     // Signs `user` (username or sub) in through the login pages and returns the browser's cookies:
+ *     signIn: async (user, { signal }) => ({ cookie: <the login helper's jar.header() after the flow> }),
  *   });
- *   // every client that may exchange tokens lists the grant types:
- *   //   grant_types: ['authorization_code', 'refresh_token', ..., ...DEV_VAULT_GRANT_TYPES]
- *   const provider = new Provider(issuer, configuration);
- *   vault.attach(provider);          // right after `new Provider`, before the first request
- *   // DevServer.connections = vault.handle;   close(): await vault.close();
+ *   // right after `provider = new Provider(...)`, before the first request:
+ *   vault.attach(provider);
+ *   // in the returned DevServer:      connections: vault.handle,     (type `DevConnections`)
+ *   // in close():                     await vault.close();
  *
- * Needs nothing else from the provider's configuration: it reads the signed-in user with
- * `provider.Session.get(ctx)`, verifies subject tokens with `provider.RefreshToken.find` /
- * `provider.AccessToken.find` or, for JWT access tokens, the provider's `jwks` endpoint.
- * Auth0's JSON body at the token endpoint needs the host's JSON -> form middleware.
+ * Seeded clients that may exchange tokens list both grant types (`DEV_VAULT_GRANT_TYPES`) in
+ * `grant_types`; `attach` registers them with `provider.registerGrantType`. Nothing else in the
+ * provider configuration is needed: the vault reads the signed-in user with `provider.Session.get(ctx)`
+ * and verifies subject tokens with `provider.RefreshToken.find` / `provider.AccessToken.find`, or, for
+ * JWT access tokens, with `jose` against the provider's `jwks` endpoint. Auth0's JSON body and its
+ * `audience` parameter reach the grant through the host's request normalizer (audience -> resource).
  * Routes it serves: `/ext/:connection/{authorize,token,revoke,api/:collection}` and
- * `/connections[/:connection/{connect,callback,disconnect}]` (see README.md here).
+ * `/connections[/:connection/{connect,callback,disconnect}]` (see README.md in this folder).
  */
 
 // Wire constants

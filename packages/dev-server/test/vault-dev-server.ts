@@ -1,0 +1,133 @@
+import * as client from 'openid-client';
+import { defaultSeed, startDevServer } from '../src/index';
+import type { DevConnections } from '../src/vault';
+import type { VaultTestServer } from './vault-helpers';
+
+const redirectUri = 'http://127.0.0.1:3000/callback';
+const otherClient = {
+  clientId: 'other-agent',
+  clientSecret: 'other-agent-secret',
+  name: 'Another Agent',
+  redirectUris: [redirectUri],
+  grantTypes: [...(defaultSeed.clients[0]?.grantTypes ?? [])],
+};
+
+class Jar {
+  readonly #cookies = new Map<string, string>();
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const index = pair.indexOf('=');
+      const value = pair.slice(index + 1);
+      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(pair.slice(0, index));
+      else this.#cookies.set(pair.slice(0, index), value);
+    }
+  }
+  header(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+}
+
+/**
+ * `startDevServer()` (default seed plus a second client) as the vault tests' server. Logs users in
+ * through the server's own login and consent pages, keeping the browser's cookies for the connect flow.
+ */
+export async function startVaultDevServer(
+  options: { externalTokenTtlSeconds?: number } = {},
+): Promise<VaultTestServer> {
+  const server = await startDevServer({
+    fga: false,
+    seed: { ...defaultSeed, clients: [...defaultSeed.clients, otherClient] },
+    ...options,
+  });
+  const connections = server.connections as DevConnections | undefined;
+  if (!connections) {
+    await server.close();
+    throw new Error('startDevServer does not expose the vault handle as DevServer.connections');
+  }
+  const issuer = server.issuer.replace(/\/$/, '');
+  const configs = new Map<string, client.Configuration>();
+  const config = async (clientId = 'agentgate-agent') => {
+    let configuration = configs.get(clientId);
+    if (!configuration) {
+      const seeded = server.clients.find((candidate) => candidate.clientId === clientId);
+      if (!seeded) throw new Error(`no seeded client ${clientId}`);
+      configuration = await client.discovery(
+        new URL(server.issuer),
+        clientId,
+        seeded.clientSecret,
+        undefined,
+        {
+          execute: [client.allowInsecureRequests],
+        },
+      );
+      configs.set(clientId, configuration);
+    }
+    return configuration;
+  };
+
+  const login = async (username: string, clientId = 'agentgate-agent') => {
+    const user = server.users.find((candidate) => candidate.username === username);
+    if (!user) throw new Error(`no seeded user ${username}`);
+    const configuration = await config(clientId);
+    const state = client.randomState();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    let url = client.buildAuthorizationUrl(configuration, {
+      redirect_uri: redirectUri,
+      scope: 'openid offline_access calendar:read',
+      resource: server.apiAudience,
+      prompt: 'consent',
+      state,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    });
+    const jar = new Jar();
+    for (let step = 0; step < 15; step += 1) {
+      if (url.href.startsWith(redirectUri)) {
+        const tokens = await client.authorizationCodeGrant(configuration, url, {
+          expectedState: state,
+          pkceCodeVerifier: codeVerifier,
+        });
+        if (!tokens.refresh_token) throw new Error('login returned no refresh token');
+        return { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, cookie: jar.header() };
+      }
+      let response = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
+      jar.store(response);
+      if (response.status === 200) {
+        const html = await response.text();
+        const action = /action="(\/interaction\/[\w-]+\/(?:login|confirm))"/.exec(html)?.[1];
+        if (!action) throw new Error(`login: no form at ${url.pathname}`);
+        const body: Record<string, string> = action.endsWith('/login')
+          ? { username: user.username, password: user.password }
+          : {};
+        url = new URL(action, url);
+        response = await fetch(url, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(body).toString(),
+        });
+        jar.store(response);
+      }
+      const location = response.headers.get('location');
+      if (!location) throw new Error(`login stopped at ${url.pathname} with HTTP ${response.status}`);
+      url = new URL(location, url);
+    }
+    throw new Error('login did not finish');
+  };
+
+  const subOf = (username: string) =>
+    server.users.find((user) => user.username === username)?.sub ?? username;
+  return {
+    issuer,
+    users: {
+      alice: { login: 'alice@acme', sub: subOf('alice@acme') },
+      bob: { login: 'bob@acme', sub: subOf('bob@acme') },
+    },
+    clientIds: { agent: 'agentgate-agent', other: otherClient.clientId },
+    connections,
+    login,
+    config,
+    close: () => server.close(),
+  };
+}
