@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { type AgentSession, createSession, type Store, type StorePutOptions } from '@agentgate/core';
+import { LoginFailed } from './errors';
+import type { Login, LoginResult, LoginTokens } from './login';
+
+/** What a background session keeps in its store. Holds tokens: the store must be trusted (e.g. encrypted Redis). */
+interface BackgroundRecord {
+  sub: string;
+  iss: string;
+  refreshToken: string;
+  accessToken: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Options of {@link createBackgroundSession}. */
+export interface CreateBackgroundSessionOptions {
+  /** The login that issued the tokens; it refreshes them. */
+  login: Login;
+  /** Where the refresh token lives (never in the session object). */
+  store: Store;
+  /** The tokens of a login with `offline_access`; must carry a refresh token. */
+  tokens: LoginTokens;
+  /** @default a random UUID */
+  sessionId?: string;
+  /** Drop the stored tokens after this many seconds (e.g. the refresh token's lifetime). @default kept until deleted */
+  ttlSeconds?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link resumeBackgroundSession}. */
+export interface ResumeBackgroundSessionOptions {
+  login: Login;
+  store: Store;
+  sessionId: string;
+  ttlSeconds?: number;
+  signal?: AbortSignal;
+}
+
+/** The store key of a background session's tokens. */
+export function backgroundSessionKey(sessionId: string): string {
+  return `agentgate:identity:background:${sessionId}`;
+}
+
+const inFlight = new WeakMap<Store, Map<string, Promise<LoginResult>>>();
+
+/**
+ * Starts a background session (`mode: 'background'`) from a login's tokens: verifies the access token, puts the
+ * refresh token in `store`, and returns a session whose `revalidate()` redeems it just before a deferred action
+ * (storing the rotated one) and whose `subjectToken({ type: 'refresh_token' })` reads it from the store.
+ * A revoked or expired grant makes `revalidate()` throw `LoginFailed` (`NO_SESSION`): the action does not run.
+ *
+ * @throws TypeError without a refresh token; TokenVerificationFailed when the access token does not verify
+ * @example
+ * const session = await createBackgroundSession({ login, store, tokens });
+ * gate.protect(tool, [requireActiveSession(), requireScopes('reports:send')], run);
+ */
+export async function createBackgroundSession(
+  options: CreateBackgroundSessionOptions,
+): Promise<AgentSession> {
+  const { login, store, tokens } = checkCommon('createBackgroundSession', options);
+  if (typeof tokens?.refreshToken !== 'string' || tokens.refreshToken.length === 0) {
+    throw new TypeError('createBackgroundSession: tokens.refreshToken is required (ask for offline_access)');
+  }
+  const sessionId = options.sessionId ?? randomUUID();
+  const verified = await login.verifyAccessToken(tokens.accessToken, {
+    sessionId,
+    mode: 'background',
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const record: BackgroundRecord = {
+    sub: verified.user.sub,
+    iss: verified.user.iss,
+    refreshToken: tokens.refreshToken,
+    accessToken: tokens.accessToken,
+    expiresAt: tokens.expiresAt,
+  };
+  await store.put(backgroundSessionKey(sessionId), record, putOptions(options.ttlSeconds));
+  return bind(verified, { login, store, sessionId, ttlSeconds: options.ttlSeconds });
+}
+
+/**
+ * Picks a background session up again (another process, hours later) from its stored refresh token: redeems it and
+ * returns the session of the fresh access token.
+ *
+ * @throws LoginFailed (`NO_SESSION`) when nothing is stored under `sessionId` or the grant was revoked or expired
+ */
+export async function resumeBackgroundSession(
+  options: ResumeBackgroundSessionOptions,
+): Promise<AgentSession> {
+  const { login, store } = checkCommon('resumeBackgroundSession', options);
+  if (typeof options.sessionId !== 'string' || options.sessionId.length === 0) {
+    throw new TypeError('resumeBackgroundSession: sessionId must be a non-empty string');
+  }
+  const binding = { login, store, sessionId: options.sessionId, ttlSeconds: options.ttlSeconds };
+  const result = await refreshStored(binding, options.signal);
+  return bind(result.session, binding);
+}
+
+interface Binding {
+  login: Login;
+  store: Store;
+  sessionId: string;
+  ttlSeconds: number | undefined;
+}
+
+function bind(verified: AgentSession, binding: Binding): AgentSession {
+  const key = backgroundSessionKey(binding.sessionId);
+  return createSession({
+    id: binding.sessionId,
+    sub: verified.user.sub,
+    iss: verified.user.iss,
+    ...(verified.user.email === undefined ? {} : { email: verified.user.email }),
+    ...(verified.user.name === undefined ? {} : { name: verified.user.name }),
+    ...(verified.tenant === undefined ? {} : { tenant: verified.tenant }),
+    roles: verified.roles,
+    scopes: verified.scopes,
+    ...(verified.authTime === undefined ? {} : { authTime: verified.authTime }),
+    ...(verified.acr === undefined ? {} : { acr: verified.acr }),
+    ...(verified.amr === undefined ? {} : { amr: verified.amr }),
+    ...(verified.agent === undefined ? {} : { agent: verified.agent }),
+    mode: 'background',
+    subjectToken: async (options) => {
+      let record = await readRecord(binding.store, key, binding.sessionId);
+      if (options?.type === 'refresh_token') return record.refreshToken;
+      if (record.expiresAt <= Math.floor(Date.now() / 1000) + 30) {
+        await refreshStored(binding, options?.signal);
+        record = await readRecord(binding.store, key, binding.sessionId);
+      }
+      return record.accessToken;
+    },
+    revalidate: async (options) => {
+      const { session } = await refreshStored(binding, options?.signal);
+      const narrowed =
+        session.tenant !== verified.tenant ||
+        verified.scopes.some((scope) => !session.scopes.includes(scope)) ||
+        verified.roles.some((role) => !session.roles.includes(role));
+      if (narrowed) {
+        throw new LoginFailed(
+          'session_changed',
+          `the grant of '${verified.user.sub}' changed (tenant, roles or scopes narrowed): start a new session`,
+        );
+      }
+    },
+  });
+}
+
+/** Redeems the stored refresh token once per session at a time, and stores the rotated one. */
+function refreshStored(binding: Binding, signal: AbortSignal | undefined): Promise<LoginResult> {
+  let byId = inFlight.get(binding.store);
+  if (byId === undefined) {
+    byId = new Map();
+    inFlight.set(binding.store, byId);
+  }
+  const running = byId.get(binding.sessionId);
+  if (running !== undefined) return running;
+  const refresh = (async () => {
+    const key = backgroundSessionKey(binding.sessionId);
+    const record = await readRecord(binding.store, key, binding.sessionId);
+    let result: LoginResult;
+    try {
+      result = await binding.login.refresh(record.refreshToken, {
+        sessionId: binding.sessionId,
+        mode: 'background',
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (error) {
+      // A rejected grant is dead for good: forget it, so no later call tries it again.
+      if (LoginFailed.isInstance(error) && error.reason === 'invalid_grant') await binding.store.delete(key);
+      throw error;
+    }
+    if (result.session.user.sub !== record.sub || result.session.user.iss !== record.iss) {
+      await binding.store.delete(key);
+      throw new LoginFailed('subject_mismatch', 'the refreshed token names another user');
+    }
+    const next: BackgroundRecord = {
+      ...record,
+      refreshToken: result.tokens.refreshToken ?? record.refreshToken,
+      accessToken: result.tokens.accessToken,
+      expiresAt: result.tokens.expiresAt,
+    };
+    await binding.store.put(key, next, putOptions(binding.ttlSeconds));
+    return result;
+  })();
+  byId.set(binding.sessionId, refresh);
+  const forget = () => {
+    if (byId.get(binding.sessionId) === refresh) byId.delete(binding.sessionId);
+  };
+  refresh.then(forget, forget);
+  return refresh;
+}
+
+async function readRecord(store: Store, key: string, sessionId: string): Promise<BackgroundRecord> {
+  const record = await store.get<BackgroundRecord>(key);
+  if (record === undefined || typeof record.refreshToken !== 'string') {
+    throw new LoginFailed(
+      'missing_refresh_token',
+      `no stored grant for background session '${sessionId}' (revoked, expired or never stored)`,
+    );
+  }
+  return record;
+}
+
+function putOptions(ttlSeconds: number | undefined): StorePutOptions | undefined {
+  return ttlSeconds === undefined ? undefined : { ttlSeconds };
+}
+
+function checkCommon<Options extends { login: Login; store: Store; ttlSeconds?: number }>(
+  where: string,
+  options: Options,
+): Options {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options are required`);
+  if (typeof options.login?.refresh !== 'function')
+    throw new TypeError(`${where}: options.login must come from createLogin()`);
+  if (typeof options.store?.get !== 'function' || typeof options.store.put !== 'function') {
+    throw new TypeError(`${where}: options.store must be a Store (e.g. new MemoryStore())`);
+  }
+  if (options.ttlSeconds !== undefined && !(Number.isFinite(options.ttlSeconds) && options.ttlSeconds > 0)) {
+    throw new TypeError(`${where}: options.ttlSeconds must be a positive number`);
+  }
+  return options;
+}

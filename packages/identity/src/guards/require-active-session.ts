@@ -1,0 +1,41 @@
+import { AgentGateError, defineGuard, GateDenied, type Guard } from '@agentgate/core';
+
+/**
+ * Re-checks the session just before the call runs, through its `revalidate()` (a refresh for background sessions,
+ * introspection for access-token sessions). A revoked or expired session stops the call. A background session that
+ * cannot be re-checked is refused; an interactive one without `revalidate` passes (it was verified when created).
+ *
+ * @throws GateDenied `NO_SESSION`, or the `GateInterrupt` `STEP_UP_REQUIRED` the session's `revalidate` raised
+ * @example gate.protect(sendReport, [requireActiveSession(), requireScopes('reports:send')], run);
+ */
+export function requireActiveSession(): Guard {
+  const name = 'requireActiveSession';
+  return defineGuard({
+    name,
+    kind: 'identity',
+    async check({ session, tool, signal }) {
+      if (session.revalidate === undefined) {
+        if (session.mode === 'background') {
+          throw new GateDenied(
+            'NO_SESSION',
+            `the background session for '${tool.name}' cannot be re-checked`,
+            {
+              guard: name,
+            },
+          );
+        }
+        return;
+      }
+      try {
+        await session.revalidate(signal === undefined ? {} : { signal });
+      } catch (error) {
+        if (AgentGateError.isInstance(error)) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        throw new GateDenied('NO_SESSION', `the session could not be re-checked: ${message}`, {
+          guard: name,
+          cause: error,
+        });
+      }
+    },
+  });
+}

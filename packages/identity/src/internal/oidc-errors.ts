@@ -1,0 +1,35 @@
+import { AgentGateError } from '@agentgate/core';
+import { AuthorizationResponseError, ResponseBodyError } from 'openid-client';
+import { LoginFailed, type LoginFailureReason } from '../errors';
+
+/**
+ * Turns what `openid-client` threw during `step` into a `LoginFailed` (or passes AgentGate errors and aborts through).
+ * The message names the step and the OAuth error code, never a token or secret.
+ */
+export function fromOidcError(step: string, error: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted && error === signal.reason) return error;
+  if (AgentGateError.isInstance(error)) return error;
+  const reason = reasonOf(error);
+  const detail =
+    error instanceof ResponseBodyError || error instanceof AuthorizationResponseError
+      ? `${error.error}${error.error_description ? ` (${error.error_description})` : ''}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return new LoginFailed(reason, `${step} failed: ${detail}`, { cause: error });
+}
+
+function reasonOf(error: unknown): LoginFailureReason {
+  if (error instanceof ResponseBodyError || error instanceof AuthorizationResponseError) return error.error;
+  if (!(error instanceof Error)) return 'invalid_response';
+  const code = (error as { code?: unknown }).code;
+  if (error.message.includes('"state"')) return 'state';
+  if (error.message.includes('"nonce"')) return 'nonce';
+  if (code === 'OAUTH_TIMEOUT' || error.name === 'TimeoutError' || error.message === 'fetch failed') {
+    return 'unavailable';
+  }
+  if (typeof code === 'string' && code.startsWith('OAUTH_JWT')) return 'id_token';
+  if (error.cause instanceof Error && (error.cause as { code?: unknown }).code === 'ECONNREFUSED')
+    return 'unavailable';
+  return 'invalid_response';
+}

@@ -1,0 +1,477 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AgentSession } from '@agentgate/core';
+import * as oidc from 'openid-client';
+import type { ClaimMapping } from './claim-mappings';
+import { LoginFailed, TokenVerificationFailed } from './errors';
+import { fromOidcError } from './internal/oidc-errors';
+import { createAccessTokenVerifier, type VerifiedAccessToken } from './verify-access-token';
+
+/** Options of {@link createLogin}. Give `clientSecret` or `privateKeyJwt`. */
+export interface CreateLoginOptions {
+  /** The issuer identifier (exactly as the provider writes it; discovery is fetched from it). */
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  /** Authenticate the client with a signed JWT (`private_key_jwt`) instead of a secret. */
+  privateKeyJwt?: { key: CryptoKey; kid?: string };
+  /** How a `clientSecret` is sent. @default 'client_secret_basic' */
+  clientAuthentication?: 'client_secret_basic' | 'client_secret_post';
+  redirectUri: string;
+  /** @default 'openid profile email offline_access' */
+  scope?: string;
+  /** Resource indicator (RFC 8707) of the API the access token is for. */
+  resource?: string;
+  /** Expected `aud` of access tokens. @default resource */
+  audience?: string | readonly string[];
+  /** Allow `http://` (only for a local issuer such as `http://127.0.0.1`). @default false */
+  allowInsecureRequests?: boolean;
+  /** Where tenant, roles and scopes come from in the access token. @default claimMappings.standard */
+  claims?: ClaimMapping;
+  /** Access-token algorithms allowed. @default ['ES256', 'RS256', 'PS256', 'EdDSA'] */
+  algorithms?: readonly string[];
+  /** @default 30 */
+  clockToleranceSeconds?: number;
+  /** Overrides fetch for every request to the provider. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** Options of {@link Login.createAuthorization}. */
+export interface CreateAuthorizationOptions {
+  /** OIDC `max_age`, in seconds: force a login at most this old (step-up). */
+  maxAge?: number;
+  /** OIDC `acr_values`, space-separated (step-up). */
+  acrValues?: string;
+  prompt?: string;
+  /** Your own state value; a random one otherwise. */
+  state?: string;
+  /** Overrides the configured scope. */
+  scope?: string;
+  loginHint?: string;
+  signal?: AbortSignal;
+}
+
+/** Values to keep (server side, e.g. in an encrypted cookie) between the redirect and the callback. */
+export interface AuthorizationChecks {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  /** The `max_age` requested, checked against the ID token's `auth_time`. */
+  maxAge?: number;
+}
+
+/** An authorization request: send the user to `url`, keep `checks`. */
+export interface AuthorizationRequest {
+  url: URL;
+  checks: AuthorizationChecks;
+}
+
+/** The tokens of a login or refresh. Hand them to a `Store`, never to a tool or the model. */
+export interface LoginTokens {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  /** Seconds since the epoch when the access token expires. */
+  expiresAt: number;
+  scope: string;
+}
+
+/** What a login or refresh yields: the verified session and the tokens. */
+export interface LoginResult {
+  session: AgentSession;
+  tokens: LoginTokens;
+}
+
+/** Per-call options of calls that create a session. */
+export interface SessionCallOptions {
+  signal?: AbortSignal;
+  sessionId?: string;
+  /** @default 'interactive' */
+  mode?: 'interactive' | 'background';
+}
+
+/** An OIDC relying party for an app that runs agents for its users. Made by {@link createLogin}. */
+export interface Login {
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Builds the authorization URL (code flow, PKCE S256, state, nonce). */
+  createAuthorization(options?: CreateAuthorizationOptions): Promise<AuthorizationRequest>;
+  /**
+   * Completes the login at the redirect URI: checks state, PKCE, nonce and the ID token, verifies the access token,
+   * and builds the session (with `acr`, `amr` and `auth_time` from the ID token).
+   *
+   * @throws LoginFailed (`NO_SESSION`) with `reason` `state`, `nonce`, `access_denied`, `invalid_grant`, …
+   * @throws TokenVerificationFailed when the access token does not verify
+   */
+  handleCallback(
+    callbackUrl: string | URL | Request,
+    checks: AuthorizationChecks,
+    options?: SessionCallOptions,
+  ): Promise<LoginResult>;
+  /** Redeems a refresh token (the provider may rotate it: use the returned one). @throws LoginFailed */
+  refresh(refreshToken: string, options?: SessionCallOptions): Promise<LoginResult>;
+  /** RFC 7662 introspection with the client's credentials. @throws LoginFailed */
+  introspect(token: string, options?: { signal?: AbortSignal }): Promise<oidc.IntrospectionResponse>;
+  /** Revokes a refresh or access token (RFC 7009). @throws LoginFailed */
+  revoke(
+    token: string,
+    options?: { signal?: AbortSignal; tokenTypeHint?: 'refresh_token' | 'access_token' },
+  ): Promise<void>;
+  /**
+   * Verifies an access token for this client's audience; the session's `revalidate()` introspects it, so a revoked
+   * token stops a deferred call. @throws TokenVerificationFailed
+   */
+  verifyAccessToken(token: string, options?: SessionCallOptions): Promise<AgentSession>;
+  /** The RP-initiated logout URL. */
+  logoutUrl(options?: { idTokenHint?: string; postLogoutRedirectUri?: string; state?: string }): Promise<URL>;
+}
+
+/**
+ * Creates an OIDC login for an app (authorization code + PKCE, refresh, introspection, logout) on `openid-client`.
+ * Options are checked now; the provider's metadata is discovered on first use and cached.
+ *
+ * @throws TypeError when the options are malformed
+ * @example
+ * const login = createLogin({ issuer, clientId, clientSecret, redirectUri: 'https://app.example/callback',
+ *   resource: 'https://api.acme.example/' });
+ * const { url, checks } = await login.createAuthorization();
+ */
+export function createLogin(options: CreateLoginOptions): Login {
+  const settings = validate(options);
+  const callSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+  const fetchImplementation = options.fetch ?? globalThis.fetch;
+  const customFetch: oidc.CustomFetch = (url, init) => {
+    const signals = [init.signal, callSignal.getStore()].filter((signal) => signal !== undefined);
+    return fetchImplementation(url, {
+      ...init,
+      ...(signals.length === 0
+        ? {}
+        : { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) }),
+    } as RequestInit);
+  };
+  const withSignal = <T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> => {
+    signal?.throwIfAborted();
+    return callSignal.run(signal, run);
+  };
+
+  let configuration: Promise<oidc.Configuration> | undefined;
+  const configure = (signal: AbortSignal | undefined): Promise<oidc.Configuration> => {
+    if (configuration === undefined) {
+      const discovery = oidc
+        .discovery(new URL(settings.issuer), settings.clientId, undefined, settings.clientAuth, {
+          [oidc.customFetch]: customFetch,
+          ...(settings.allowInsecureRequests ? { execute: [oidc.allowInsecureRequests] } : {}),
+        })
+        .then((config) => {
+          config[oidc.customFetch] = customFetch;
+          return config;
+        });
+      configuration = discovery;
+      discovery.catch(() => {
+        if (configuration === discovery) configuration = undefined;
+      });
+    }
+    return withSignal(signal, () => configuration as Promise<oidc.Configuration>).catch((error: unknown) => {
+      throw fromOidcError(`discovery of '${settings.issuer}'`, error, signal);
+    });
+  };
+
+  const verifier = createAccessTokenVerifier({
+    issuer: settings.issuer,
+    audience: settings.audience,
+    ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
+    ...(options.clockToleranceSeconds === undefined
+      ? {}
+      : { clockToleranceSeconds: options.clockToleranceSeconds }),
+    ...(options.claims === undefined ? {} : { claims: options.claims }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  });
+
+  async function introspect(token: string, call: { signal?: AbortSignal } = {}) {
+    const config = await configure(call.signal);
+    try {
+      return await withSignal(call.signal, () => oidc.tokenIntrospection(config, token));
+    } catch (error) {
+      throw fromOidcError('token introspection', error, call.signal);
+    }
+  }
+
+  async function sessionFrom(
+    response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+    call: SessionCallOptions,
+  ): Promise<LoginResult> {
+    const idClaims = response.claims();
+    const verified = await verifier.verify(response.access_token, {
+      ...(call.signal === undefined ? {} : { signal: call.signal }),
+      ...(call.sessionId === undefined ? {} : { sessionId: call.sessionId }),
+      ...(call.mode === undefined ? {} : { mode: call.mode }),
+    });
+    if (idClaims !== undefined && idClaims.sub !== verified.claims.sub) {
+      throw new LoginFailed('subject_mismatch', 'the ID token and the access token name different users');
+    }
+    const session = withIdTokenClaims(verified, idClaims);
+    const expiresIn = response.expiresIn();
+    return {
+      session,
+      tokens: {
+        accessToken: response.access_token,
+        ...(response.refresh_token === undefined ? {} : { refreshToken: response.refresh_token }),
+        ...(response.id_token === undefined ? {} : { idToken: response.id_token }),
+        expiresAt:
+          expiresIn === undefined
+            ? (verified.claims.exp as number)
+            : Math.floor(Date.now() / 1000) + Math.max(0, expiresIn),
+        scope: response.scope ?? session.scopes.join(' '),
+      },
+    };
+  }
+
+  const login: Login = {
+    issuer: settings.issuer,
+    clientId: settings.clientId,
+
+    async createAuthorization(authorization = {}) {
+      const config = await configure(authorization.signal);
+      const codeVerifier = oidc.randomPKCECodeVerifier();
+      const state = authorization.state ?? oidc.randomState();
+      const nonce = oidc.randomNonce();
+      if (
+        authorization.maxAge !== undefined &&
+        !(Number.isInteger(authorization.maxAge) && authorization.maxAge >= 0)
+      ) {
+        throw new TypeError('createAuthorization: maxAge must be a non-negative integer of seconds');
+      }
+      const parameters: Record<string, string> = {
+        redirect_uri: settings.redirectUri,
+        scope: authorization.scope ?? settings.scope,
+        code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+        ...(settings.resource === undefined ? {} : { resource: settings.resource }),
+        ...(authorization.maxAge === undefined ? {} : { max_age: String(authorization.maxAge) }),
+        ...(authorization.acrValues === undefined ? {} : { acr_values: authorization.acrValues }),
+        ...(authorization.prompt === undefined ? {} : { prompt: authorization.prompt }),
+        ...(authorization.loginHint === undefined ? {} : { login_hint: authorization.loginHint }),
+      };
+      return {
+        url: oidc.buildAuthorizationUrl(config, parameters),
+        checks: {
+          state,
+          nonce,
+          codeVerifier,
+          ...(authorization.maxAge === undefined ? {} : { maxAge: authorization.maxAge }),
+        },
+      };
+    },
+
+    async handleCallback(callbackUrl, checks, call = {}) {
+      if (
+        typeof checks?.state !== 'string' ||
+        typeof checks.nonce !== 'string' ||
+        typeof checks.codeVerifier !== 'string'
+      ) {
+        throw new TypeError(
+          'handleCallback: checks must carry the state, nonce and codeVerifier of the authorization',
+        );
+      }
+      const config = await configure(call.signal);
+      const current = typeof callbackUrl === 'string' ? new URL(callbackUrl) : callbackUrl;
+      let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+      try {
+        response = await withSignal(call.signal, () =>
+          oidc.authorizationCodeGrant(
+            config,
+            current,
+            {
+              pkceCodeVerifier: checks.codeVerifier,
+              expectedState: checks.state,
+              expectedNonce: checks.nonce,
+              idTokenExpected: true,
+              ...(checks.maxAge === undefined ? {} : { maxAge: checks.maxAge }),
+            },
+            settings.resource === undefined ? undefined : { resource: settings.resource },
+          ),
+        );
+      } catch (error) {
+        throw fromOidcError('the login callback', error, call.signal);
+      }
+      return sessionFrom(response, call);
+    },
+
+    async refresh(refreshToken, call = {}) {
+      if (typeof refreshToken !== 'string' || refreshToken.length === 0) {
+        throw new LoginFailed('missing_refresh_token', 'there is no refresh token to redeem');
+      }
+      const config = await configure(call.signal);
+      let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+      try {
+        response = await withSignal(call.signal, () =>
+          oidc.refreshTokenGrant(
+            config,
+            refreshToken,
+            settings.resource === undefined ? undefined : { resource: settings.resource },
+          ),
+        );
+      } catch (error) {
+        throw fromOidcError('the refresh token grant', error, call.signal);
+      }
+      return sessionFrom(response, call);
+    },
+
+    introspect,
+
+    async revoke(token, call = {}) {
+      const config = await configure(call.signal);
+      try {
+        await withSignal(call.signal, () =>
+          oidc.tokenRevocation(
+            config,
+            token,
+            call.tokenTypeHint === undefined ? undefined : { token_type_hint: call.tokenTypeHint },
+          ),
+        );
+      } catch (error) {
+        throw fromOidcError('token revocation', error, call.signal);
+      }
+    },
+
+    async verifyAccessToken(token, call = {}) {
+      const { session } = await verifier.verify(token, {
+        ...call,
+        revalidate: async (revalidation) => {
+          const signal = revalidation?.signal;
+          const result = await introspect(token, signal === undefined ? {} : { signal });
+          if (result.active !== true) {
+            throw new TokenVerificationFailed(
+              'inactive',
+              'the provider reports the token inactive (revoked or expired)',
+            );
+          }
+          if (result.sub !== undefined && result.sub !== session.user.sub) {
+            throw new TokenVerificationFailed('inactive', 'introspection names another user');
+          }
+        },
+      });
+      return session;
+    },
+
+    async logoutUrl(logout = {}) {
+      const config = await configure(undefined);
+      return oidc.buildEndSessionUrl(config, {
+        ...(logout.idTokenHint === undefined ? {} : { id_token_hint: logout.idTokenHint }),
+        ...(logout.postLogoutRedirectUri === undefined
+          ? {}
+          : { post_logout_redirect_uri: logout.postLogoutRedirectUri }),
+        ...(logout.state === undefined ? {} : { state: logout.state }),
+        client_id: settings.clientId,
+      });
+    },
+  };
+  return Object.freeze(login);
+}
+
+function withIdTokenClaims(verified: VerifiedAccessToken, idClaims: oidc.IDToken | undefined): AgentSession {
+  if (idClaims === undefined) return verified.session;
+  const { session } = verified;
+  const amr = Array.isArray(idClaims.amr)
+    ? idClaims.amr.filter((item) => typeof item === 'string')
+    : session.amr;
+  const email = typeof idClaims.email === 'string' ? idClaims.email : session.user.email;
+  const name = typeof idClaims.name === 'string' ? idClaims.name : session.user.name;
+  return Object.freeze({
+    ...session,
+    user: Object.freeze({
+      ...session.user,
+      ...(email === undefined ? {} : { email }),
+      ...(name === undefined ? {} : { name }),
+    }),
+    ...pick('authTime', typeof idClaims.auth_time === 'number' ? idClaims.auth_time : session.authTime),
+    ...pick('acr', typeof idClaims.acr === 'string' ? idClaims.acr : session.acr),
+    ...pick('amr', amr === undefined ? undefined : Object.freeze([...amr])),
+  });
+}
+
+function pick<Key extends string, Value>(key: Key, value: Value | undefined): { [K in Key]?: Value } {
+  return (value === undefined ? {} : { [key]: value }) as { [K in Key]?: Value };
+}
+
+interface LoginSettings {
+  issuer: string;
+  clientId: string;
+  clientAuth: oidc.ClientAuth;
+  redirectUri: string;
+  scope: string;
+  resource: string | undefined;
+  audience: string | readonly string[];
+  allowInsecureRequests: boolean;
+}
+
+function validate(options: CreateLoginOptions): LoginSettings {
+  const where = 'createLogin';
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options are required`);
+  if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) {
+    throw new TypeError(`${where}: options.issuer must be the issuer URL`);
+  }
+  const insecure = options.allowInsecureRequests === true;
+  if (new URL(options.issuer).protocol !== 'https:' && !insecure) {
+    throw new TypeError(
+      `${where}: the issuer must use https (set allowInsecureRequests for a local http issuer)`,
+    );
+  }
+  if (typeof options.clientId !== 'string' || options.clientId.length === 0) {
+    throw new TypeError(`${where}: options.clientId must be a non-empty string`);
+  }
+  if (typeof options.redirectUri !== 'string' || !URL.canParse(options.redirectUri)) {
+    throw new TypeError(`${where}: options.redirectUri must be a URL`);
+  }
+  const hasSecret = typeof options.clientSecret === 'string' && options.clientSecret.length > 0;
+  const hasKey = options.privateKeyJwt !== undefined;
+  if (hasSecret === hasKey)
+    throw new TypeError(`${where}: give exactly one of clientSecret or privateKeyJwt`);
+  let clientAuth: oidc.ClientAuth;
+  if (hasKey) {
+    const { key, kid } = options.privateKeyJwt as { key: CryptoKey; kid?: string };
+    if (typeof key !== 'object' || key === null || (key as CryptoKey).type !== 'private') {
+      throw new TypeError(`${where}: privateKeyJwt.key must be a private CryptoKey`);
+    }
+    clientAuth = oidc.PrivateKeyJwt(kid === undefined ? key : { key, kid });
+  } else {
+    const method = options.clientAuthentication ?? 'client_secret_basic';
+    if (method !== 'client_secret_basic' && method !== 'client_secret_post') {
+      throw new TypeError(`${where}: clientAuthentication must be client_secret_basic or client_secret_post`);
+    }
+    clientAuth =
+      method === 'client_secret_basic'
+        ? oidc.ClientSecretBasic(options.clientSecret as string)
+        : oidc.ClientSecretPost(options.clientSecret as string);
+  }
+  if (
+    options.resource !== undefined &&
+    (typeof options.resource !== 'string' || !URL.canParse(options.resource))
+  ) {
+    throw new TypeError(`${where}: options.resource must be a URL (RFC 8707)`);
+  }
+  const audience = options.audience ?? options.resource;
+  if (audience === undefined) {
+    throw new TypeError(
+      `${where}: give options.audience or options.resource: access tokens must be verifiable`,
+    );
+  }
+  const scope = options.scope ?? 'openid profile email offline_access';
+  if (typeof scope !== 'string' || !scope.split(' ').includes('openid')) {
+    throw new TypeError(`${where}: options.scope must include 'openid'`);
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new TypeError(`${where}: options.fetch must be a function`);
+  }
+  return {
+    issuer: options.issuer,
+    clientId: options.clientId,
+    clientAuth,
+    redirectUri: options.redirectUri,
+    scope,
+    resource: options.resource,
+    audience,
+    allowInsecureRequests: insecure,
+  };
+}

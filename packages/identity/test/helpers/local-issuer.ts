@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+
+/** A tiny OpenID issuer on loopback: discovery document and JWKS over real HTTP, tokens signed with `jose`. */
+export interface LocalIssuer {
+  issuer: string;
+  jwksUri: string;
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+  /** Requests served so far, by path. */
+  requests: string[];
+  /** Signs an access token (typ at+jwt) with sane defaults; `claims` and `header` override them. */
+  sign(claims?: JWTPayload, options?: SignOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface SignOptions {
+  header?: Record<string, unknown>;
+  /** Sign with this key instead of the issuer's (still advertising the issuer's kid unless header.kid says else). */
+  key?: CryptoKey;
+  omit?: string[];
+}
+
+export const AUDIENCE = 'https://api.agentgate.test/';
+
+export async function startLocalIssuer(options: { kid?: string } = {}): Promise<LocalIssuer> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = options.kid ?? `key-${Math.random().toString(36).slice(2, 10)}`;
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  const requests: string[] = [];
+  let base = '';
+  const server: Server = createServer((request, response) => {
+    requests.push(request.url ?? '');
+    if (request.url === '/.well-known/openid-configuration') {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
+      return;
+    }
+    if (request.url === '/jwks') {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ keys: [publicJwk] }));
+      return;
+    }
+    response.statusCode = 404;
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    issuer: base,
+    jwksUri: `${base}/jwks`,
+    kid,
+    privateKey,
+    publicJwk,
+    requests,
+    async sign(claims = {}, signOptions = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const payload: JWTPayload = {
+        iss: base,
+        sub: 'user-alice',
+        aud: AUDIENCE,
+        iat: now,
+        exp: now + 300,
+        client_id: 'agent-app',
+        scope: 'openid calendar:read',
+        tenant: 'acme',
+        roles: ['member'],
+        jti: crypto.randomUUID(),
+        ...claims,
+      };
+      for (const name of signOptions.omit ?? []) delete payload[name];
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid, ...signOptions.header } as { alg: string })
+        .sign(signOptions.key ?? privateKey);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}
