@@ -1,0 +1,162 @@
+import * as client from 'openid-client';
+import { TokenExchangeFailed, type TokenExchangeFailure } from '../errors';
+import { raceAbort, sleep } from './abort';
+import { classifyOAuthError, type Dialect, type ExchangeRequest, exchangeParameters } from './dialects';
+import type { ResolvedOptions } from './options';
+
+/** What the token endpoint issued, before the vault checks scopes. */
+export interface IssuedToken {
+  accessToken: string;
+  /** Seconds the token lives, when the server said. */
+  expiresIn: number | undefined;
+  /** Scopes granted; the requested ones when the response names none (RFC 6749 §5.1). */
+  scopes: string[];
+}
+
+/** Sends RFC 8693 / Auth0 exchanges through `openid-client`, with bounded retries for transient failures. */
+export interface ExchangeClient {
+  exchange(request: ExchangeRequest, signal: AbortSignal | undefined): Promise<IssuedToken>;
+}
+
+const BACKOFF_BASE_MS = 50;
+
+export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
+  let discovered: Promise<client.Configuration> | undefined;
+
+  const fetchFor =
+    (signal: AbortSignal | undefined): client.CustomFetch =>
+    (url, init) =>
+      options.fetch(url, signal ? { ...init, signal: combine(init.signal, signal) } : init);
+
+  function discover(signal: AbortSignal | undefined): Promise<client.Configuration> {
+    discovered ??= client
+      .discovery(new URL(options.issuer), options.clientId, undefined, options.clientAuthentication, {
+        [client.customFetch]: fetchFor(undefined),
+        timeout: options.timeoutMs / 1000,
+        ...(options.allowInsecureRequests ? { execute: [client.allowInsecureRequests] } : {}),
+      })
+      .catch((error: unknown) => {
+        discovered = undefined;
+        throw error;
+      });
+    return signal ? raceAbort(discovered, signal) : discovered;
+  }
+
+  /** A configuration for one request: the discovered metadata, with this caller's signal wired into fetch. */
+  function configurationFor(
+    base: client.Configuration,
+    signal: AbortSignal | undefined,
+  ): client.Configuration {
+    const configuration = new client.Configuration(
+      base.serverMetadata(),
+      options.clientId,
+      undefined,
+      options.clientAuthentication,
+    );
+    configuration.timeout = options.timeoutMs / 1000;
+    configuration[client.customFetch] = fetchFor(signal);
+    if (options.allowInsecureRequests) client.allowInsecureRequests(configuration);
+    return configuration;
+  }
+
+  async function attempt(request: ExchangeRequest, signal: AbortSignal | undefined): Promise<IssuedToken> {
+    const configuration = configurationFor(await discover(signal), signal);
+    const { grantType, parameters } = exchangeParameters(options.dialect, request);
+    const response = await client.genericGrantRequest(configuration, grantType, parameters);
+    if (typeof response.access_token !== 'string' || response.access_token.length === 0) {
+      throw new TypeError('the token endpoint response has no access_token');
+    }
+    const granted =
+      typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : undefined;
+    return {
+      accessToken: response.access_token,
+      expiresIn: typeof response.expires_in === 'number' ? response.expires_in : undefined,
+      scopes: granted ?? [...request.scopes],
+    };
+  }
+
+  return {
+    async exchange(request, signal) {
+      const attempts = options.retries + 1;
+      for (let number = 1; ; number += 1) {
+        try {
+          return await attempt(request, signal);
+        } catch (error) {
+          const failed = toExchangeFailed(options.dialect, request.connection, error, signal, number);
+          if (failed.failure !== 'unavailable' || number >= attempts) throw failed;
+          await sleep(BACKOFF_BASE_MS * 2 ** (number - 1), signal).catch(() => {
+            throw toExchangeFailed(options.dialect, request.connection, signal?.reason, signal, number);
+          });
+        }
+      }
+    },
+  };
+}
+
+/** Turns whatever `openid-client` or fetch threw into a classified, redacted {@link TokenExchangeFailed}. */
+export function toExchangeFailed(
+  dialect: Dialect,
+  connection: string,
+  error: unknown,
+  signal: AbortSignal | undefined,
+  attempts: number,
+): TokenExchangeFailed {
+  const base = { connection, attempts, cause: error };
+  const describe = (failure: TokenExchangeFailure, what: string, extra: Partial<TokenExchangeFailed> = {}) =>
+    new TokenExchangeFailed(
+      `token exchange for connection '${connection}' (${dialect}) failed: ${what}` +
+        (attempts > 1 ? ` after ${attempts} attempts` : ''),
+      { ...base, failure, ...stripUndefined(extra) },
+    );
+  if (signal?.aborted) return describe('aborted', 'the caller aborted it');
+  if (error instanceof client.ResponseBodyError) {
+    const description = typeof error.error_description === 'string' ? error.error_description : '';
+    const failure = classifyOAuthError(error.error, description, error.status);
+    return describe(
+      failure,
+      `${error.error}${description ? ` (${description})` : ''} [HTTP ${error.status}]`,
+      {
+        error: error.error,
+        ...(description ? { errorDescription: description } : {}),
+        status: error.status,
+      },
+    );
+  }
+  if (error instanceof client.WWWAuthenticateChallengeError) {
+    const challenge = error.cause[0];
+    const code = challenge?.parameters.error ?? 'invalid_client';
+    const description = challenge?.parameters.error_description ?? '';
+    return describe(
+      classifyOAuthError(code, description, error.status),
+      `${code}${description ? ` (${description})` : ''} [HTTP ${error.status}]`,
+      { error: code, ...(description ? { errorDescription: description } : {}), status: error.status },
+    );
+  }
+  if (error instanceof client.ClientError) {
+    if (error.code === 'OAUTH_TIMEOUT') return describe('unavailable', 'the token endpoint timed out');
+    if (error.code === 'OAUTH_ABORT') return describe('aborted', 'the request was aborted');
+    const status = error.cause instanceof Response ? error.cause.status : undefined;
+    if (status !== undefined) {
+      return describe(status >= 500 ? 'unavailable' : 'failed', `unexpected HTTP status ${status}`, {
+        status,
+      });
+    }
+    return describe('failed', error.message);
+  }
+  if (
+    error instanceof TypeError &&
+    (error as { code?: unknown }).code === undefined &&
+    error.message === 'fetch failed'
+  ) {
+    return describe('unavailable', 'the token endpoint could not be reached');
+  }
+  return describe('failed', error instanceof Error ? error.message : String(error));
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as Partial<T>;
+}
+
+function combine(timeout: AbortSignal | undefined, caller: AbortSignal): AbortSignal {
+  return timeout ? AbortSignal.any([timeout, caller]) : caller;
+}

@@ -1,0 +1,120 @@
+import { canonicalJson, sha256Hex } from '@agentgate/core';
+import type { SealedStore } from './sealed-store';
+
+/** A token as the cache keeps it. `expiresAt` is in epoch seconds. */
+export interface CachedToken {
+  accessToken: string;
+  expiresAt: number | undefined;
+  scopes: string[];
+  connection: string;
+}
+
+/** Who a cached token belongs to and what it is for: every part of it is in the key. */
+export interface CacheIdentity {
+  issuer: string;
+  clientId: string;
+  userIssuer: string;
+  sub: string;
+  tenant: string | undefined;
+  connection: string;
+}
+
+const PREFIX = 'agentgate:token-vault:v1:';
+const MAX_MEMORY_ENTRIES = 10_000;
+
+/** The cache key of a token: a digest, so store keys name no user, tenant or connection. */
+export function tokenKey(identity: CacheIdentity, scopes: readonly string[]): string {
+  const scopeSet = [...new Set(scopes)].sort();
+  return `${PREFIX}token:${sha256Hex(canonicalJson({ ...identity, tenant: identity.tenant ?? null, scopeSet }))}`;
+}
+
+/** The key of what a user granted for a connection (any scope set). */
+export function grantKey(identity: CacheIdentity): string {
+  return `${PREFIX}grant:${sha256Hex(canonicalJson({ ...identity, tenant: identity.tenant ?? null }))}`;
+}
+
+/**
+ * Cached values in process memory or in an encrypted store, with single-flight loading: concurrent misses for one
+ * key share one load.
+ */
+export class TokenCache {
+  readonly #memory = new Map<string, { value: unknown; expiresAtMs: number | undefined }>();
+  readonly #flights = new Map<string, Promise<CachedToken>>();
+  readonly #store: SealedStore | undefined;
+  readonly #now: () => number;
+  readonly #skewMs: number;
+
+  constructor(options: { store: SealedStore | undefined; now: () => number; skewSeconds: number }) {
+    this.#store = options.store;
+    this.#now = options.now;
+    this.#skewMs = options.skewSeconds * 1000;
+  }
+
+  /** A live token for `key` (fresh beyond the skew), or the one `load` gets — once for all concurrent callers. */
+  getOrLoad(key: string, load: () => Promise<CachedToken>): Promise<CachedToken> {
+    if (!this.#store) {
+      const hit = this.#memoryGet<CachedToken>(key);
+      if (hit && this.#fresh(hit)) return Promise.resolve(hit);
+    }
+    const pending = this.#flights.get(key);
+    if (pending) return pending;
+    const flight = (async () => {
+      const cached = this.#store ? await this.#store.get<CachedToken>(key) : undefined;
+      if (cached && this.#fresh(cached)) return cached;
+      const token = await load();
+      if (token.expiresAt !== undefined && this.#fresh(token)) {
+        await this.put(key, token, token.expiresAt * 1000 - this.#skewMs);
+      }
+      return token;
+    })().finally(() => this.#flights.delete(key));
+    this.#flights.set(key, flight);
+    return flight;
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    return this.#store ? this.#store.get<T>(key) : this.#memoryGet<T>(key);
+  }
+
+  /** Stores `value` until `expiresAtMs` (epoch ms), or without expiry. */
+  async put(key: string, value: unknown, expiresAtMs: number | undefined): Promise<void> {
+    if (this.#store) {
+      const ttlSeconds =
+        expiresAtMs === undefined ? undefined : Math.max(1, Math.floor((expiresAtMs - this.#now()) / 1000));
+      await this.#store.put(key, value, ttlSeconds);
+      return;
+    }
+    if (this.#memory.size >= MAX_MEMORY_ENTRIES) this.#prune();
+    this.#memory.delete(key);
+    this.#memory.set(key, { value, expiresAtMs });
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.#store ? this.#store.delete(key) : this.#memory.delete(key);
+  }
+
+  #fresh(token: CachedToken): boolean {
+    return token.expiresAt !== undefined && token.expiresAt * 1000 - this.#skewMs > this.#now();
+  }
+
+  #memoryGet<T>(key: string): T | undefined {
+    const entry = this.#memory.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= this.#now()) {
+      this.#memory.delete(key);
+      return undefined;
+    }
+    return entry.value as T;
+  }
+
+  /** Drops expired entries, then the oldest until there is room. */
+  #prune(): void {
+    const now = this.#now();
+    for (const [key, entry] of this.#memory) {
+      if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) this.#memory.delete(key);
+    }
+    for (const key of this.#memory.keys()) {
+      if (this.#memory.size < MAX_MEMORY_ENTRIES) break;
+      this.#memory.delete(key);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import { GateDenied, GateInterrupt } from '@agentgate/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TokenExchangeFailed } from '../src';
+import { type DevVaultServer, startDevVaultServer } from './support/dev-vault-server';
+import { addEvent, CONNECTION, everythingShown, listEvents, rejectionOf, vaultFor } from './support/fixtures';
+
+let server: DevVaultServer;
+let alice: Awaited<ReturnType<DevVaultServer['session']>>;
+let bob: Awaited<ReturnType<DevVaultServer['session']>>;
+
+beforeAll(async () => {
+  server = await startDevVaultServer();
+  alice = await server.session(server.users[0]!.username);
+  bob = await server.session(server.users[1]!.username);
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+beforeEach(async () => {
+  for (const user of server.users) await server.connections.disconnect(user.sub, CONNECTION);
+});
+
+const dialects = [
+  ['rfc8693', 'standard'],
+  ['auth0', 'auth0'],
+] as const;
+
+describe('createTokenVault().getToken', () => {
+  it.each([
+    ['rfc8693', 'access_token'],
+    ['rfc8693', 'refresh_token'],
+    ['auth0', 'access_token'],
+    ['auth0', 'refresh_token'],
+  ] as const)(
+    'exchanges for a working provider token (%s, subject %s)',
+    async (dialect, subjectTokenType) => {
+      await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+      const vault = vaultFor(server, { dialect, subjectTokenType });
+      const before = server.connections.exchangeCount({ outcome: 'issued' });
+      const token = await vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] });
+      expect(token).toMatchObject({ connection: CONNECTION, scopes: ['events.read'] });
+      expect(token.expiresAt).toBeGreaterThan(Date.now() / 1000);
+      expect(server.connections.exchangeCount({ outcome: 'issued' })).toBe(before + 1);
+      const api = await listEvents(server, token.accessToken);
+      expect(api).toEqual({ status: 200, body: { user: alice.session.user.sub, items: [] } });
+    },
+  );
+
+  it.each(dialects)(
+    'interrupts with CONNECTION_REQUIRED when the account is not connected (%s)',
+    async (dialect) => {
+      const vault = vaultFor(server, { dialect });
+      const error = await rejectionOf(
+        vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] }),
+      );
+      expect(error).toBeInstanceOf(GateInterrupt);
+      expect(error).toMatchObject({
+        code: 'CONNECTION_REQUIRED',
+        details: {
+          connection: CONNECTION,
+          requiredScopes: ['events.read'],
+          connectUrl: expect.stringContaining(`/connections/${CONNECTION}/connect?scopes=events.read`),
+          error: 'invalid_grant',
+          status: 400,
+        },
+      });
+      const cause = (error as GateInterrupt).cause;
+      expect(TokenExchangeFailed.isInstance(cause)).toBe(true);
+      expect(cause).toMatchObject({
+        failure: 'not_connected',
+        error: 'invalid_grant',
+        errorDescription: expect.stringMatching(
+          dialect === 'auth0' ? /^federated_connection_refresh_token_not_found/ : /^connection_not_found/,
+        ),
+        status: 400,
+      });
+    },
+  );
+
+  it.each(dialects)(
+    'asks for the union of scopes, and succeeds after the user connects again (%s)',
+    async (dialect) => {
+      await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+      const vault = vaultFor(server, { dialect });
+      await vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] });
+
+      const error = await rejectionOf(
+        vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.write', 'events.write'] }),
+      );
+      expect(error).toMatchObject({
+        code: 'CONNECTION_REQUIRED',
+        details: {
+          connection: CONNECTION,
+          requiredScopes: ['events.read', 'events.write'],
+          connectUrl: expect.stringContaining('scopes=events.read+events.write'),
+          error: 'insufficient_scope',
+          failure: 'missing_scopes',
+        },
+      });
+
+      await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.write'] });
+      const upgraded = await vault.getToken(alice.session, {
+        connection: CONNECTION,
+        scopes: ['events.write'],
+      });
+      expect([...upgraded.scopes].sort()).toEqual(['events.read', 'events.write']);
+      expect(await addEvent(server, upgraded.accessToken, 'Planning')).toBe(201);
+    },
+  );
+
+  it.each(dialects)('interrupts once the user revoked access at the provider (%s)', async (dialect) => {
+    await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+    const vault = vaultFor(server, { dialect });
+    const token = await vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] });
+    server.connections.revokeExternally(alice.session.user.sub, CONNECTION);
+    expect((await listEvents(server, token.accessToken)).status).toBe(401);
+    await vault.invalidate(alice.session, { connection: CONNECTION, scopes: ['events.read'] });
+    await expect(
+      vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] }),
+    ).rejects.toMatchObject({
+      code: 'CONNECTION_REQUIRED',
+      details: { requiredScopes: ['events.read'], failure: 'not_connected' },
+    });
+  });
+
+  it('denies FORBIDDEN when the subject token is invalid', async () => {
+    await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+    const forged = { ...alice.session, subjectToken: async () => `${alice.accessToken}x` };
+    const error = await rejectionOf(
+      vaultFor(server).getToken(forged, { connection: CONNECTION, scopes: ['events.read'] }),
+    );
+    expect(error).toBeInstanceOf(GateDenied);
+    expect(error).toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('subject token invalid'),
+      details: { error: 'invalid_grant', status: 400, failure: 'invalid_subject' },
+    });
+  });
+
+  it("denies FORBIDDEN when the session's token belongs to another user (auth0 login_hint)", async () => {
+    await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+    // A session claiming Alice but carrying Bob's token: the login hint names Alice, the token Bob.
+    const mixed = { ...alice.session, subjectToken: bob.session.subjectToken };
+    const vault = vaultFor(server, { dialect: 'auth0', loginHint: ({ session }) => session.user.sub });
+    await expect(
+      vault.getToken(mixed, { connection: CONNECTION, scopes: ['events.read'] }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN', details: { failure: 'invalid_subject' } });
+    const own = await vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] });
+    expect((await listEvents(server, own.accessToken)).body.user).toBe(alice.session.user.sub);
+  });
+
+  it("never hands Bob Alice's account: Bob's own token finds no connection", async () => {
+    await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+    const vault = vaultFor(server, { dialect: 'auth0' });
+    await vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] });
+    await expect(
+      vault.getToken(bob.session, { connection: CONNECTION, scopes: ['events.read'] }),
+    ).rejects.toMatchObject({ code: 'CONNECTION_REQUIRED' });
+  });
+
+  it('denies GUARD_FAILED for a scope the connection does not have (connecting would not help)', async () => {
+    await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+    await expect(
+      vaultFor(server).getToken(alice.session, { connection: CONNECTION, scopes: ['mail.send'] }),
+    ).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { error: 'invalid_scope', failure: 'failed' } });
+  });
+
+  it('denies GUARD_FAILED when the client secret is wrong', async () => {
+    const vault = vaultFor(server, { clientSecret: 'not-the-secret' });
+    await expect(
+      vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] }),
+    ).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { error: 'invalid_client' } });
+  });
+
+  it('puts no token or secret into any error it throws', async () => {
+    await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+    const vault = vaultFor(server, { dialect: 'auth0', subjectTokenType: 'refresh_token' });
+    const issued = await vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] });
+    const errors = [
+      await rejectionOf(vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.write'] })),
+      await rejectionOf(
+        vaultFor(server).getToken(
+          { ...alice.session, subjectToken: async () => `${alice.refreshToken}x` },
+          { connection: CONNECTION, scopes: ['events.read'] },
+        ),
+      ),
+      await rejectionOf(
+        vaultFor(server, { clientSecret: `${server.clientSecret}-wrong` }).getToken(alice.session, {
+          connection: CONNECTION,
+          scopes: ['events.read'],
+        }),
+      ),
+    ];
+    for (const error of errors) {
+      const shown = everythingShown(error);
+      for (const secret of [alice.accessToken, alice.refreshToken, issued.accessToken, server.clientSecret]) {
+        expect(shown).not.toContain(secret);
+      }
+    }
+  });
+});
