@@ -4,7 +4,6 @@
 export { allGrantTypes, defaultSeed } from './default-seed';
 export { loadSeedFile, validateSeed } from './parse-seed';
 export { startDevServer } from './start-dev-server';
-
 // Types
 export type {
   ApprovalFilter,
@@ -22,3 +21,11 @@ export type {
   DevUser,
   StartDevServerOptions,
 } from './types';
+export type { DevConnectionInfo, DevConnections, DevExchangeEvent, DevExchangeFilter } from './vault';
+// Token vault (wire constants and the connections handle)
+export {
+  AUTH0_FEDERATED_CONNECTION_GRANT_TYPE,
+  AUTH0_FEDERATED_CONNECTION_TOKEN_TYPE,
+  DEV_VAULT_GRANT_TYPES,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+} from './vault';

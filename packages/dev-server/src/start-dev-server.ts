@@ -15,12 +15,13 @@ import { ApprovalRegistry } from './internal/approvals';
 import { startFga } from './internal/fga';
 import { createInboxRoutes } from './internal/inbox-routes';
 import { createInteractionRoutes } from './internal/interaction-routes';
-import { loginThroughPages } from './internal/login-helper';
+import { type LoginHelperContext, loginThroughPages, signInThroughPages } from './internal/login-helper';
 import { createProviderConfiguration } from './internal/provider-config';
 import { createRequestNormalizer } from './internal/request-normalizer';
 import { generateDevCertificates } from './internal/tls';
 import { validateSeed } from './parse-seed';
 import type { DevServer, StartDevServerOptions } from './types';
+import { createDevTokenVault, DEV_VAULT_GRANT_TYPES } from './vault';
 
 const defaultApiAudience = 'https://api.agentgate.local/';
 const defaultApiScopes = ['calendar:read', 'calendar:write', 'docs:read', 'orders:read', 'refunds:write'];
@@ -119,6 +120,27 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     };
     const approvals = new ApprovalRegistry({ provider: getProvider, apiScopes });
     const clientNames = new Map(seed.clients.map((client) => [client.clientId, client.name]));
+    const loginContext: LoginHelperContext = {
+      issuer,
+      users: seed.users,
+      clients: seed.clients,
+      apiAudience,
+      apiScopes,
+      otpCode,
+    };
+    const vault = createDevTokenVault({
+      connections: seed.connections,
+      ...(options.externalTokenTtlSeconds === undefined
+        ? {}
+        : { externalTokenTtlSeconds: options.externalTokenTtlSeconds }),
+      signIn: async (user, { signal }) => {
+        const { cookie } = await signInThroughPages(loginContext, user, {
+          scope: 'openid',
+          ...(signal ? { signal } : {}),
+        });
+        return { cookie };
+      },
+    });
 
     provider = new Provider(
       issuer,
@@ -133,9 +155,10 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
         apiScopes,
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
         cibaIntervalSeconds,
-        extraGrantTypes: [],
+        extraGrantTypes: DEV_VAULT_GRANT_TYPES,
       }),
     );
+    vault.attach(provider);
     provider.use(
       createRequestNormalizer({
         tokenPath: '/oauth/token',
@@ -161,6 +184,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     let closed: Promise<void> | undefined;
     const close = () => {
       closed ??= (async () => {
+        await vault.close();
         await fga?.close();
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -188,12 +212,8 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
         deny: (id) => approvals.deny(id),
         waitFor: (filter) => approvals.waitFor(filter),
       },
-      login: (username, loginOptions) =>
-        loginThroughPages(
-          { issuer, users: seed.users, clients: seed.clients, apiAudience, apiScopes, otpCode },
-          username,
-          loginOptions,
-        ),
+      connections: vault.handle,
+      login: (username, loginOptions) => loginThroughPages(loginContext, username, loginOptions),
       close,
     };
   } catch (error) {

@@ -1,3 +1,5 @@
+import type { DevConnections } from './vault';
+
 /** A tenant (organisation) users belong to. */
 export interface DevTenant {
   id: string;
@@ -157,8 +159,11 @@ export interface DevServer {
   /** The OpenFGA API (fga-local) seeded with the seed's model and tuples. */
   fga: { apiUrl: string; storeId: string; authorizationModelId: string };
   approvals: DevApprovals;
-  /** The token vault handle (connections of the mock external provider), when the vault module is present. */
-  connections?: unknown;
+  /**
+   * The token vault: connected accounts at the mock external providers (one per seeded connection),
+   * served at `/connections/*` and `/ext/:connection/*`; token exchange at `/oauth/token`.
+   */
+  connections: DevConnections;
   /** Logs a seeded user in through the real pages (authorization code + PKCE) and returns the tokens. */
   login(username: string, options?: DevLoginOptions): Promise<DevLoginTokens>;
   close(): Promise<void>;
@@ -182,6 +187,8 @@ export interface StartDevServerOptions {
   apiAudience?: string;
   /** Scopes of the demo API; default calendar, documents and refunds scopes. */
   apiScopes?: string[];
+  /** Lifetime of the mock external providers' access tokens, seconds; default 300. */
+  externalTokenTtlSeconds?: number;
   /** Start the FGA server and seed it; default true. */
   fga?: boolean;
 }

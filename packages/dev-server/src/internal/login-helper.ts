@@ -46,7 +46,21 @@ export async function loginThroughPages(
   username: string,
   options: DevLoginOptions = {},
 ): Promise<DevLoginTokens> {
-  const user = context.users.find((candidate) => candidate.username === username);
+  return (await signInThroughPages(context, username, options)).tokens;
+}
+
+/**
+ * Same as {@link loginThroughPages}, and also returns the browser's cookies (a `Cookie` header value)
+ * of the signed-in provider session. `username` may also be a subject.
+ */
+export async function signInThroughPages(
+  context: LoginHelperContext,
+  username: string,
+  options: DevLoginOptions = {},
+): Promise<{ tokens: DevLoginTokens; cookie: string }> {
+  const user = context.users.find(
+    (candidate) => candidate.username === username || candidate.sub === username,
+  );
   if (!user) throw new TypeError(`login: unknown user '${username}'`);
   const seededClient = options.clientId
     ? context.clients.find((candidate) => candidate.clientId === options.clientId)
@@ -109,12 +123,15 @@ export async function loginThroughPages(
           idTokenExpected: true,
         });
         return {
-          access_token: tokens.access_token,
-          token_type: tokens.token_type,
-          ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
-          ...(tokens.id_token ? { id_token: tokens.id_token } : {}),
-          ...(tokens.expires_in === undefined ? {} : { expires_in: tokens.expires_in }),
-          ...(tokens.scope ? { scope: tokens.scope } : {}),
+          cookie: jar.header(),
+          tokens: {
+            access_token: tokens.access_token,
+            token_type: tokens.token_type,
+            ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
+            ...(tokens.id_token ? { id_token: tokens.id_token } : {}),
+            ...(tokens.expires_in === undefined ? {} : { expires_in: tokens.expires_in }),
+            ...(tokens.scope ? { scope: tokens.scope } : {}),
+          },
         };
       }
       url = location;
