@@ -45,7 +45,7 @@ class Jar {
 }
 
 export async function startVaultTestServer(
-  options: { externalTokenTtlSeconds?: number } = {},
+  options: { externalTokenTtlSeconds?: number; fetch?: typeof fetch } = {},
 ): Promise<VaultTestServer> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,6 +125,7 @@ export async function startVaultTestServer(
     ],
     signIn: async (user) => ({ cookie: (await login(user)).cookie }),
     ...(options.externalTokenTtlSeconds ? { externalTokenTtlSeconds: options.externalTokenTtlSeconds } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   vault.attach(provider);
   server.on('request', provider.callback());

@@ -32,6 +32,9 @@ function validate(options: CreateDevTokenVaultOptions): DevConnectionDefinition[
     throw new TypeError('createDevTokenVault: options must be an object');
   }
   const { connections, externalTokenTtlSeconds, getIssuer, trustedClientIds, signIn } = options;
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new TypeError('createDevTokenVault: fetch must be a function');
+  }
   if (!Array.isArray(connections) || connections.length === 0) {
     throw new TypeError('createDevTokenVault: connections must be a non-empty array');
   }
@@ -107,6 +110,7 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
     externalTokenTtlSeconds: options.externalTokenTtlSeconds ?? 300,
     trustedClientIds: [...(options.trustedClientIds ?? [])],
     ...(options.getIssuer ? { getIssuer: options.getIssuer } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const { signIn } = options;
   let verifier: SubjectTokenVerifier | undefined;
@@ -170,7 +174,7 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
     handle,
     attach(provider: Provider) {
       core.attachProvider(provider);
-      verifier = new SubjectTokenVerifier(provider, core.trustedClientIds);
+      verifier = new SubjectTokenVerifier(provider, core.trustedClientIds, options.fetch);
       const getVerifier = () => verifier!;
       provider.registerGrantType(
         TOKEN_EXCHANGE_GRANT_TYPE,

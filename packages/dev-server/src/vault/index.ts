@@ -12,6 +12,7 @@
  *     externalTokenTtlSeconds: options.externalTokenTtlSeconds,   // new StartDevServerOptions field, default 300
  *     // Signs `user` (username or sub) in through the login pages and returns the browser's cookies:
  *     signIn: async (user, { signal }) => ({ cookie: <the login helper's jar.header() after the flow> }),
+ *     // with `https: true`: fetch: a fetch that trusts the generated CA (the vault calls back into the server)
  *   });
  *   // right after `provider = new Provider(...)`, before the first request:
  *   vault.attach(provider);

@@ -89,6 +89,11 @@ export interface CreateDevTokenVaultOptions {
   readonly trustedClientIds?: readonly string[];
   /** How `DevConnections.connect()` signs a user in; without it `connect()` rejects. */
   readonly signIn?: DevSignIn;
+  /**
+   * `fetch` for the vault's own calls back into the server (external token endpoint, revocation,
+   * JWKS). Default the global `fetch`; over HTTPS with a self-signed certificate pass one that trusts it.
+   */
+  readonly fetch?: typeof fetch;
 }
 
 /** The dev token vault: attach it to the dev server's provider, expose `handle`. */

@@ -5,7 +5,13 @@ export class ExternalClient {
   readonly #config: oauth.Configuration;
   readonly redirectUri: string;
 
-  constructor(options: { baseUrl: string; connection: string; clientId: string; clientSecret: string }) {
+  constructor(options: {
+    baseUrl: string;
+    connection: string;
+    clientId: string;
+    clientSecret: string;
+    fetch?: typeof fetch;
+  }) {
     const { baseUrl, connection, clientId, clientSecret } = options;
     const prefix = `${baseUrl}/ext/${connection}`;
     this.redirectUri = `${baseUrl}/connections/${connection}/callback`;
@@ -21,6 +27,10 @@ export class ExternalClient {
     );
     if (baseUrl.startsWith('http:')) {
       oauth.allowInsecureRequests(this.#config);
+    }
+    if (options.fetch) {
+      const fetchImplementation = options.fetch;
+      this.#config[oauth.customFetch] = (url, init) => fetchImplementation(url, init as RequestInit);
     }
   }
 

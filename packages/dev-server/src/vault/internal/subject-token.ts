@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type Provider from 'oidc-provider';
 import { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from '../constants';
 
@@ -21,9 +21,12 @@ export class SubjectTokenVerifier {
   readonly #trustedClientIds: ReadonlySet<string>;
   #jwks: JWTVerifyGetKey | undefined;
 
-  constructor(provider: Provider, trustedClientIds: readonly string[]) {
+  readonly #fetch: typeof fetch | undefined;
+
+  constructor(provider: Provider, trustedClientIds: readonly string[], fetchImplementation?: typeof fetch) {
     this.#provider = provider;
     this.#trustedClientIds = new Set(trustedClientIds);
+    this.#fetch = fetchImplementation;
   }
 
   /** A token issued to the exchanging client itself, or to a trusted client, is accepted. */
@@ -80,7 +83,11 @@ export class SubjectTokenVerifier {
   }
 
   async #verifyJwt(token: string, clientId: string): Promise<string | undefined> {
-    this.#jwks ??= createRemoteJWKSet(new URL(this.#provider.urlFor('jwks')));
+    const fetchImplementation = this.#fetch;
+    this.#jwks ??= createRemoteJWKSet(
+      new URL(this.#provider.urlFor('jwks')),
+      fetchImplementation ? { [customFetch]: (url, init) => fetchImplementation(url, init) } : {},
+    );
     try {
       const { payload } = await jwtVerify(token, this.#jwks, {
         issuer: this.#provider.issuer,

@@ -40,6 +40,7 @@ export interface VaultCoreOptions {
   readonly externalTokenTtlSeconds: number;
   readonly getIssuer?: () => string;
   readonly trustedClientIds: readonly string[];
+  readonly fetch?: typeof fetch;
 }
 
 /** The shared state of the dev token vault: store, mock provider, connect flow and token refresh. */
@@ -109,7 +110,12 @@ export class VaultCore {
   #externalClient(connection: string): ExternalClient {
     let client = this.#externalClients.get(connection);
     if (!client) {
-      client = new ExternalClient({ baseUrl: this.baseUrl(), connection, ...this.#client });
+      client = new ExternalClient({
+        baseUrl: this.baseUrl(),
+        connection,
+        ...this.#client,
+        ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+      });
       this.#externalClients.set(connection, client);
     }
     return client;
