@@ -1,4 +1,9 @@
-import { ClientWriteRequestOnDuplicateWrites, FgaApiNotFoundError, OpenFgaClient } from '@openfga/sdk';
+import {
+  ClientWriteRequestOnDuplicateWrites,
+  ClientWriteRequestOnMissingDeletes,
+  FgaApiNotFoundError,
+  OpenFgaClient,
+} from '@openfga/sdk';
 import { transformer } from '@openfga/syntax-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenFgaServer, startOpenFgaServer } from '../src/index';
@@ -178,6 +183,20 @@ describe('startOpenFgaServer: tuples', () => {
     ).resolves.toBeDefined();
     const { tuples } = await store.read({ object: 'document:1' });
     expect(tuples).toHaveLength(1);
+  });
+
+  it('refuses deleting a missing tuple, unless on_missing is ignore', async () => {
+    const store = await newStoreClient();
+    await store.writeAuthorizationModel(model);
+    const kept = { user: 'user:anne', relation: 'viewer', object: 'document:1' };
+    const missing = { user: 'user:bob', relation: 'viewer', object: 'document:1' };
+    await store.writeTuples([kept]);
+    await expect(store.deleteTuples([missing])).rejects.toMatchObject({ statusCode: 400 });
+    await store.deleteTuples([missing, kept], {
+      conflict: { onMissingDeletes: ClientWriteRequestOnMissingDeletes.Ignore },
+    });
+    const { tuples } = await store.read({ object: 'document:1' });
+    expect(tuples).toEqual([]);
   });
 
   it('refuses a tuple whose relation the model does not define', async () => {

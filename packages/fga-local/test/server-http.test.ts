@@ -51,6 +51,18 @@ describe('startOpenFgaServer: errors on the wire', () => {
     expect(response).toMatchObject({ status: 400, body: { code: 'validation_error' } });
   });
 
+  it('refuses a body that is not sent as application/json (no write from a cross-site text/plain post)', async () => {
+    const tuple = { user: 'user:mallory', relation: 'viewer', object: 'document:1' };
+    const response = await post(
+      `${server.apiUrl}/stores/${storeId}/write`,
+      JSON.stringify({ writes: { tuple_keys: [tuple] } }),
+      { 'content-type': 'text/plain' },
+    );
+    expect(response).toMatchObject({ status: 415, body: { code: 'validation_error' } });
+    const { tuples } = await fga.read({ object: 'document:1' });
+    expect(tuples).toEqual([]);
+  });
+
   it('refuses a body over the size limit with 413', async () => {
     const response = await post(
       `${server.apiUrl}/stores/${storeId}/write`,
@@ -206,7 +218,7 @@ describe('startOpenFgaServer: unimplemented endpoints', () => {
     ['read changes', () => fga.readChanges()],
     ['read assertions', () => fga.readAssertions()],
     ['write assertions', () => fga.writeAssertions([])],
-  ])('answers %s with 501 unimplemented, without retries', async (_name, call) => {
+  ])('answers %s with 501 unimplemented', async (_name, call) => {
     const error = await call().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FgaApiError);
     expect(error).toMatchObject({ statusCode: 501, responseData: { code: 'unimplemented' } });

@@ -2,15 +2,26 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError, validationError } from './api-error';
 
 /**
- * Read a request body as a JSON object. An empty body reads as `{}` (the SDK sends none on some calls);
- * malformed JSON or a non-object is a `validation_error`; a body over `maxBytes` is refused with 413
- * before it is buffered whole.
+ * Read a request body as a JSON object. An empty body reads as `{}`; malformed JSON or a non-object is a
+ * `validation_error`; a body over `maxBytes` is refused with 413 before it is buffered whole. A body must
+ * come as `application/json` (415 otherwise): a web page can post `text/plain` to a loopback server
+ * without a CORS preflight, and must not be able to write tuples that way.
  */
 export async function readJsonBody(
   request: IncomingMessage,
   maxBytes: number,
 ): Promise<Record<string, unknown>> {
-  const declared = Number(request.headers['content-length']);
+  const {
+    'content-length': length,
+    'content-type': contentType,
+    'transfer-encoding': encoding,
+  } = request.headers;
+  const hasBody = (length !== undefined && length !== '0') || encoding !== undefined;
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (hasBody && mediaType !== 'application/json') {
+    throw new ApiError('validation_error', 'the request body must be sent as application/json', 415);
+  }
+  const declared = Number(length);
   if (Number.isFinite(declared) && declared > maxBytes) throw bodyTooLarge(maxBytes);
 
   const chunks: Buffer[] = [];
