@@ -91,7 +91,10 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
   const listener = (request: IncomingMessage, response: ServerResponse) => handler(request, response);
   const certificates = options.https ? await generateDevCertificates(host) : undefined;
   const server: Server = certificates
-    ? createHttpsServer({ key: certificates.key, cert: `${certificates.cert}${certificates.ca}` }, listener)
+    ? createHttpsServer(
+        { key: certificates.key, cert: `${certificates.cert.trim()}\n${certificates.ca.trim()}\n` },
+        listener,
+      )
     : createHttpServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -79,6 +79,9 @@ export function createRequestNormalizer(options: {
 
     if (ctx.path === options.tokenPath && body.grant_type === cibaGrantType && body.auth_req_id) {
       const now = Date.now();
+      if (lastPoll.size > 10_000) {
+        for (const [id, at] of lastPoll) if (now - at > 15 * 60 * 1000) lastPoll.delete(id);
+      }
       const previous = lastPoll.get(body.auth_req_id);
       lastPoll.set(body.auth_req_id, now);
       // 100 ms of tolerance for timer jitter on the client side.

@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultSeed } from '../src/index';
+
+const packageDirectory = new URL('..', import.meta.url).pathname;
+let child: ChildProcess | undefined;
+
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
+function startCli(args: string[]) {
+  const spawned = spawn(
+    process.execPath,
+    ['--conditions=@agentgate/source', '--import', 'tsx', 'src/cli.ts', ...args],
+    { cwd: packageDirectory, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child = spawned;
+  let output = '';
+  let errors = '';
+  spawned.stderr?.on('data', (chunk) => {
+    errors += String(chunk);
+  });
+  const printed = new Promise<string>((resolve, reject) => {
+    spawned.stdout?.on('data', (chunk) => {
+      output += String(chunk);
+      if (output.includes('one-time code:')) resolve(output);
+    });
+    spawned.once('exit', (code) => reject(new Error(`agentgate-dev exited with ${code}: ${errors}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => spawned.once('exit', (code) => resolve(code)));
+  return { spawned, printed, exited };
+}
+
+describe('agentgate-dev', () => {
+  it('prints the issuer and credentials, serves discovery, and stops on SIGTERM', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'agentgate-cli-'));
+    const seedFile = join(directory, 'seed.json');
+    const seed = {
+      ...defaultSeed,
+      clients: [
+        { ...defaultSeed.clients[0], clientId: 'cli-agent', clientSecret: 'cli-secret', name: 'CLI Agent' },
+      ],
+    };
+    await writeFile(seedFile, JSON.stringify(seed));
+
+    const cli = startCli(['--port', '0', '--seed', seedFile]);
+    const output = await cli.printed;
+    const issuer = /issuer:\s+(\S+)/.exec(output)?.[1] ?? '';
+    expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(output).toContain('cli-agent  secret cli-secret');
+    expect(output).toMatch(/fga api:\s+http:\/\/127\.0\.0\.1:\d+/);
+
+    const metadata = (await (await fetch(new URL('.well-known/openid-configuration', issuer))).json()) as {
+      issuer: string;
+    };
+    expect(metadata.issuer).toBe(issuer);
+
+    cli.spawned.kill('SIGTERM');
+    await expect(cli.exited).resolves.toBe(0);
+  });
+
+  it('exits with an error for an invalid seed file', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'agentgate-cli-'));
+    const seedFile = join(directory, 'seed.json');
+    await writeFile(seedFile, JSON.stringify({ ...defaultSeed, users: [{ username: 'x' }] }));
+    const cli = startCli(['--seed', seedFile]);
+    cli.printed.catch(() => {});
+    await expect(cli.exited).resolves.toBe(1);
+  });
+});
