@@ -3,12 +3,30 @@ import type { AuthorizationModel, RelationReference, Userset } from '../types';
 import { type CompiledCondition, compileCondition } from './conditions';
 import { isValidRelationName } from './parse';
 
+/** A relation rewrite with its references resolved to compiled relations (no lookups while resolving). */
+export type RewriteNode =
+  | { kind: 'direct' }
+  | { kind: 'computed'; relation: CompiledRelation }
+  | { kind: 'ttu'; tupleset: CompiledRelation; targets: Map<string, CompiledRelation> }
+  | { kind: 'union' | 'intersection'; children: RewriteNode[] }
+  | { kind: 'difference'; base: RewriteNode; subtract: RewriteNode };
+
 export interface CompiledRelation {
+  /** The type the relation is defined on. */
+  type: string;
   name: string;
   rewrite: Userset;
+  node: RewriteNode;
   directTypes: RelationReference[];
-  /** user type key (`user`, `user:*`, `group#member`) → allowed condition names ('' = no condition). */
-  allowed: Map<string, Set<string>>;
+  /** user type key (`user`, `user:*`, `group#member`) → what the relation allows for it. */
+  allowed: Map<string, AllowedUserType>;
+}
+
+export interface AllowedUserType {
+  /** Allowed condition names; '' stands for no condition. */
+  conditions: Set<string>;
+  /** For usersets (`group#member`): the compiled `member` relation of `group`. */
+  relation?: CompiledRelation;
 }
 
 export interface CompiledType {
@@ -88,22 +106,39 @@ export function compileModel(model: AuthorizationModel, maxTypes: number): Compi
         );
       }
       const directTypes = definition.metadata?.relations?.[name]?.directly_related_user_types ?? [];
-      const allowed = new Map<string, Set<string>>();
+      const allowed = new Map<string, AllowedUserType>();
       for (const reference of directTypes) {
         const key = referenceKey(reference);
-        let names = allowed.get(key);
-        if (!names) {
-          names = new Set();
-          allowed.set(key, names);
+        let entry = allowed.get(key);
+        if (!entry) {
+          entry = { conditions: new Set() };
+          allowed.set(key, entry);
         }
-        names.add(reference.condition ?? '');
+        entry.conditions.add(reference.condition ?? '');
       }
-      relations.set(name, { name, rewrite, directTypes, allowed });
+      relations.set(name, {
+        type: definition.type,
+        name,
+        rewrite,
+        node: { kind: 'direct' },
+        directTypes,
+        allowed,
+      });
     }
     types.set(definition.type, { name: definition.type, relations });
   }
   for (const type of types.values()) {
     for (const relation of type.relations.values()) validateRelation(types, conditions, type, relation);
+  }
+  for (const type of types.values()) {
+    for (const relation of type.relations.values()) {
+      relation.node = compileRewrite(types, type, relation.rewrite);
+      for (const reference of relation.directTypes) {
+        if (!reference.relation) continue;
+        const entry = relation.allowed.get(referenceKey(reference));
+        if (entry) entry.relation = types.get(reference.type)?.relations.get(reference.relation);
+      }
+    }
   }
   return { model, types, conditions };
 }
@@ -172,4 +207,43 @@ function validateRelation(
     throw invalid(`${where} has an empty or unknown rewrite`);
   };
   visit(relation.rewrite);
+}
+
+function compileRewrite(types: Map<string, CompiledType>, type: CompiledType, rewrite: Userset): RewriteNode {
+  if (rewrite.computedUserset) {
+    return {
+      kind: 'computed',
+      relation: type.relations.get(rewrite.computedUserset.relation ?? '') as CompiledRelation,
+    };
+  }
+  if (rewrite.tupleToUserset) {
+    const tupleset = type.relations.get(rewrite.tupleToUserset.tupleset.relation ?? '') as CompiledRelation;
+    const computed = rewrite.tupleToUserset.computedUserset.relation ?? '';
+    const targets = new Map<string, CompiledRelation>();
+    for (const reference of tupleset.directTypes) {
+      const target = types.get(reference.type)?.relations.get(computed);
+      if (target) targets.set(reference.type, target);
+    }
+    return { kind: 'ttu', tupleset, targets };
+  }
+  if (rewrite.union) {
+    return {
+      kind: 'union',
+      children: rewrite.union.child.map((child) => compileRewrite(types, type, child)),
+    };
+  }
+  if (rewrite.intersection) {
+    return {
+      kind: 'intersection',
+      children: rewrite.intersection.child.map((child) => compileRewrite(types, type, child)),
+    };
+  }
+  if (rewrite.difference) {
+    return {
+      kind: 'difference',
+      base: compileRewrite(types, type, rewrite.difference.base),
+      subtract: compileRewrite(types, type, rewrite.difference.subtract),
+    };
+  }
+  return { kind: 'direct' };
 }

@@ -1,16 +1,15 @@
 import { FgaError } from '../errors';
-import type { Userset } from '../types';
-import type { CompiledModel, CompiledRelation } from './model';
+import type { CompiledModel, CompiledRelation, RewriteNode } from './model';
 import type { ParsedUser } from './parse';
-import type { TupleIndex, TupleRecord } from './tuple-index';
+import type { Bucket, TupleIndex, TupleRecord } from './tuple-index';
+
+export const CYCLE = 'cycle' as const;
 
 /**
  * The outcome of resolving one relation: allowed, not allowed, not allowed because resolution ran into a
  * cycle (OpenFGA's `cycle_detected`, which makes an exclusion false), or an error no other path overrode.
  */
 export type Outcome = boolean | typeof CYCLE | FgaError;
-
-export const CYCLE = 'cycle' as const;
 
 export interface ResolverOptions {
   /** Evaluate every branch and report any error (list users) instead of stopping at the first answer. */
@@ -19,33 +18,26 @@ export interface ResolverOptions {
   ignoreWildcards?: boolean;
 }
 
-/** Collects the outcomes of a union-like set of paths. */
-class AnyOf {
-  allowed = false;
-  cycle = false;
-  error: FgaError | undefined;
-  add(outcome: Outcome): void {
-    if (outcome === true) this.allowed = true;
-    else if (outcome === CYCLE) this.cycle = true;
-    else if (outcome !== false) this.error ??= outcome;
-  }
-  result(exhaustive: boolean): Outcome {
-    if (exhaustive && this.error) return this.error;
-    if (this.allowed) return true;
-    return this.error ?? (this.cycle ? CYCLE : false);
-  }
-}
+/** Memo entries: an outcome, or (a number) the stack position of a relation being resolved right now. */
+type Memo = Map<CompiledRelation, Map<string, Outcome | number>>;
+
+const FLAG_ALLOWED = 1;
+const FLAG_CYCLE = 2;
 
 /**
  * Resolves check questions for one user within one request. Results per `object#relation` are memoised
- * (also across the candidates of a list-objects request); cycles resolve to `false` without looping, and
- * results that depended on a cycle still being open are not memoised.
+ * (also across the candidates of a list-objects request); cycles resolve to `cycle` (not allowed) without
+ * looping, and results that depended on a still open part of a cycle are not memoised.
  */
 export class Resolver {
-  private readonly memo = new Map<string, Outcome>();
-  private readonly open = new Map<string, number>();
-  private readonly conditionOutcomes = new Map<TupleRecord, Outcome>();
-  private depthOfStack = 0;
+  private readonly memoGranting: Memo = new Map();
+  private readonly memoNamed: Memo = new Map();
+  private conditionOutcomes: Map<TupleRecord, Outcome> | undefined;
+  private readonly exhaustive: boolean;
+  private readonly wildcardUser: string | undefined;
+  /** Whether wildcard tuples grant the (concrete) user here; false only with `ignoreWildcards`. */
+  private wildcardsGrant: boolean;
+  private stackSize = 0;
   private lowestCycle = Number.POSITIVE_INFINITY;
 
   constructor(
@@ -57,152 +49,173 @@ export class Resolver {
     options: ResolverOptions = {},
   ) {
     this.exhaustive = options.exhaustive === true;
-    this.ignoreWildcards = options.ignoreWildcards === true;
-    this.wildcardsGrant = !this.ignoreWildcards;
+    this.wildcardsGrant = options.ignoreWildcards !== true;
+    this.wildcardUser = user.relation === undefined && !user.wildcard ? `${user.type}:*` : undefined;
   }
 
-  private readonly exhaustive: boolean;
-  private readonly ignoreWildcards: boolean;
-  /** Whether wildcard tuples grant the (concrete) user here; false only with `ignoreWildcards`. */
-  private wildcardsGrant = true;
-
-  check(type: string, id: string, relationName: string, depth: number): Outcome {
+  /** Resolves `user` against `relationName` of `type:id`. */
+  check(type: string, id: string, relationName: string, depth = 0): Outcome {
     const user = this.user;
-    if (
-      user.relation !== undefined &&
-      user.type === type &&
-      user.id === id &&
-      user.relation === relationName
-    ) {
-      return true;
-    }
+    if (user.relation === relationName && user.id === id && user.type === type) return true;
+    const relation = this.model.types.get(type)?.relations.get(relationName);
+    if (!relation) return false;
+    return this.resolve(relation, id, depth, true);
+  }
+
+  /**
+   * Resolves one `object#relation`. `keep` memoises the outcome; relations reached from the same object
+   * (computed usersets) are not kept, since nothing else reaches them, which keeps list-objects memory flat.
+   */
+  private resolve(relation: CompiledRelation, id: string, depth: number, keep: boolean): Outcome {
+    const user = this.user;
+    if (user.relation === relation.name && user.id === id && user.type === relation.type) return true;
     if (depth >= this.maxDepth) {
       return new FgaError(
         'authorization_model_resolution_too_complex',
         `resolution exceeded the maximum depth of ${this.maxDepth}`,
       );
     }
-    const key = `${this.wildcardsGrant ? '' : '!'}${type}:${id}#${relationName}`;
-    const cached = this.memo.get(key);
-    if (cached !== undefined) return cached;
-    const openAt = this.open.get(key);
-    if (openAt !== undefined) {
-      if (openAt < this.lowestCycle) this.lowestCycle = openAt;
+    const memo = this.wildcardsGrant ? this.memoGranting : this.memoNamed;
+    let entries = memo.get(relation);
+    if (!entries) {
+      entries = new Map();
+      memo.set(relation, entries);
+    }
+    const cached = entries.get(id);
+    if (cached !== undefined) {
+      if (typeof cached !== 'number') return cached;
+      if (cached < this.lowestCycle) this.lowestCycle = cached;
       return CYCLE;
     }
-    const relation = this.model.types.get(type)?.relations.get(relationName);
-    if (!relation) return false;
-    const index = this.depthOfStack++;
-    this.open.set(key, index);
+    const index = this.stackSize++;
+    entries.set(id, index);
     const outer = this.lowestCycle;
     this.lowestCycle = Number.POSITIVE_INFINITY;
     let outcome: Outcome;
     try {
-      outcome = this.rewrite(type, id, relation, relation.rewrite, depth);
+      outcome = this.rewrite(relation, relation.node, id, depth);
+    } catch (error) {
+      entries.delete(id);
+      throw error;
     } finally {
-      this.open.delete(key);
-      this.depthOfStack--;
+      this.stackSize--;
     }
     const inner = this.lowestCycle;
     if (inner >= index) {
       const tooDeep =
         outcome instanceof FgaError && outcome.code === 'authorization_model_resolution_too_complex';
-      if (!tooDeep) this.memo.set(key, outcome);
+      if (tooDeep || !keep) entries.delete(id);
+      else entries.set(id, outcome);
       this.lowestCycle = outer;
     } else {
+      entries.delete(id);
       this.lowestCycle = Math.min(outer, inner);
     }
     return outcome;
   }
 
-  private rewrite(
-    type: string,
-    id: string,
-    relation: CompiledRelation,
-    rewrite: Userset,
-    depth: number,
-  ): Outcome {
-    if (rewrite.this) return this.direct(type, id, relation, depth);
-    if (rewrite.computedUserset) {
-      return this.check(type, id, rewrite.computedUserset.relation ?? '', depth + 1);
-    }
-    if (rewrite.tupleToUserset) {
-      return this.tupleToUserset(
-        type,
-        id,
-        rewrite.tupleToUserset.tupleset.relation ?? '',
-        rewrite.tupleToUserset.computedUserset.relation ?? '',
-        depth,
-      );
-    }
-    if (rewrite.union) {
-      const paths = new AnyOf();
-      for (const child of rewrite.union.child) {
-        paths.add(this.rewrite(type, id, relation, child, depth));
-        if (paths.allowed && !this.exhaustive) return true;
+  private rewrite(relation: CompiledRelation, node: RewriteNode, id: string, depth: number): Outcome {
+    switch (node.kind) {
+      case 'direct':
+        return this.direct(relation, id, depth);
+      case 'computed':
+        return this.resolve(node.relation, id, depth + 1, false);
+      case 'ttu':
+        return this.tupleToUserset(node.tupleset, node.targets, id, depth);
+      case 'union': {
+        let flags = 0;
+        let error: FgaError | undefined;
+        for (const child of node.children) {
+          const outcome = this.rewrite(relation, child, id, depth);
+          if (outcome === true) {
+            if (!this.exhaustive) return true;
+            flags |= FLAG_ALLOWED;
+          } else if (outcome === CYCLE) flags |= FLAG_CYCLE;
+          else if (outcome !== false) error ??= outcome;
+        }
+        return this.settle(flags, error);
       }
-      return paths.result(this.exhaustive);
-    }
-    if (rewrite.intersection && !this.wildcardsGrant) {
-      // Listing users: every operand may be satisfied through a wildcard, but one must name the user.
-      const all = this.withWildcards(true, () => this.rewrite(type, id, relation, rewrite, depth));
-      if (all !== true) return all;
-      const named = new AnyOf();
-      for (const child of rewrite.intersection.child) {
-        named.add(this.rewrite(type, id, relation, child, depth));
-        if (named.allowed && !this.exhaustive) return true;
+      case 'intersection': {
+        if (!this.wildcardsGrant) return this.namedIntersection(relation, node.children, id, depth);
+        let denied: Outcome | undefined;
+        let error: FgaError | undefined;
+        for (const child of node.children) {
+          const outcome = this.rewrite(relation, child, id, depth);
+          if (outcome === false || outcome === CYCLE) {
+            if (!this.exhaustive) return outcome;
+            denied ??= outcome;
+          } else if (outcome !== true) error ??= outcome;
+        }
+        if (this.exhaustive && error) return error;
+        return denied ?? error ?? true;
       }
-      return named.result(this.exhaustive);
-    }
-    if (rewrite.intersection) {
-      let error: FgaError | undefined;
-      let denied: Outcome | undefined;
-      for (const child of rewrite.intersection.child) {
-        const outcome = this.rewrite(type, id, relation, child, depth);
-        if (outcome === false || outcome === CYCLE) {
-          denied ??= outcome;
-          if (!this.exhaustive) return outcome;
-        } else if (outcome !== true) error ??= outcome;
+      case 'difference': {
+        const base = this.rewrite(relation, node.base, id, depth);
+        if ((base === false || base === CYCLE) && !this.exhaustive) return base;
+        let subtract: Outcome;
+        if (this.wildcardsGrant) subtract = this.rewrite(relation, node.subtract, id, depth);
+        else {
+          // A wildcard in the subtracted side always excludes.
+          this.wildcardsGrant = true;
+          try {
+            subtract = this.rewrite(relation, node.subtract, id, depth);
+          } finally {
+            this.wildcardsGrant = false;
+          }
+        }
+        if (this.exhaustive) {
+          if (base instanceof FgaError) return base;
+          if (subtract instanceof FgaError) return subtract;
+        }
+        if (base === false || base === CYCLE) return base;
+        if (subtract === true) return false;
+        if (subtract === CYCLE) return CYCLE;
+        if (base !== true) return base;
+        if (subtract !== false) return subtract;
+        return true;
       }
-      if (this.exhaustive && error) return error;
-      return denied ?? error ?? true;
     }
-    const difference = rewrite.difference;
-    if (difference) {
-      const base = this.rewrite(type, id, relation, difference.base, depth);
-      if ((base === false || base === CYCLE) && !this.exhaustive) return base;
-      // A wildcard in the subtracted side always excludes.
-      const subtract = this.withWildcards(true, () =>
-        this.rewrite(type, id, relation, difference.subtract, depth),
-      );
-      if (this.exhaustive) {
-        if (base instanceof FgaError) return base;
-        if (subtract instanceof FgaError) return subtract;
-      }
-      if (base === false || base === CYCLE) return base;
-      if (subtract === true) return false;
-      if (subtract === CYCLE) return CYCLE;
-      if (base !== true) return base;
-      if (subtract !== false) return subtract;
-      return true;
-    }
-    return false;
   }
 
-  private withWildcards(grant: boolean, run: () => Outcome): Outcome {
-    const previous = this.wildcardsGrant;
-    this.wildcardsGrant = grant;
+  /** Listing users: every operand may be satisfied through a wildcard, but one must name the user. */
+  private namedIntersection(
+    relation: CompiledRelation,
+    children: RewriteNode[],
+    id: string,
+    depth: number,
+  ): Outcome {
+    this.wildcardsGrant = true;
+    let all: Outcome;
     try {
-      return run();
+      all = this.rewrite(relation, { kind: 'intersection', children }, id, depth);
     } finally {
-      this.wildcardsGrant = previous;
+      this.wildcardsGrant = false;
     }
+    if (all !== true) return all;
+    let flags = 0;
+    let error: FgaError | undefined;
+    for (const child of children) {
+      const outcome = this.rewrite(relation, child, id, depth);
+      if (outcome === true) {
+        if (!this.exhaustive) return true;
+        flags |= FLAG_ALLOWED;
+      } else if (outcome === CYCLE) flags |= FLAG_CYCLE;
+      else if (outcome !== false) error ??= outcome;
+    }
+    return this.settle(flags, error);
+  }
+
+  private settle(flags: number, error: FgaError | undefined): Outcome {
+    if (error && this.exhaustive) return error;
+    if (flags & FLAG_ALLOWED) return true;
+    return error ?? (flags & FLAG_CYCLE ? CYCLE : false);
   }
 
   /** Evaluates a tuple's condition (memoised per request). */
   private condition(record: TupleRecord): Outcome {
     const name = record.conditionName;
     if (name === '') return true;
+    this.conditionOutcomes ??= new Map();
     const cached = this.conditionOutcomes.get(record);
     if (cached !== undefined) return cached;
     const condition = this.model.conditions.get(name);
@@ -225,67 +238,90 @@ export class Resolver {
     return outcome;
   }
 
-  private direct(type: string, id: string, relation: CompiledRelation, depth: number): Outcome {
-    const user = this.user;
+  private direct(relation: CompiledRelation, id: string, depth: number): Outcome {
     const allowed = relation.allowed;
-    const paths = new AnyOf();
-    const stop = () => paths.allowed && !this.exhaustive;
-    for (const source of this.sources) {
-      const bucket = source.bucket(type, id, relation.name);
+    let flags = 0;
+    let error: FgaError | undefined;
+    const sources = this.sources;
+    for (let index = 0; index < sources.length; index++) {
+      const bucket: Bucket | undefined = (sources[index] as TupleIndex).bucket(
+        relation.type,
+        id,
+        relation.name,
+      );
       if (!bucket) continue;
-      const exact = bucket.byUser.get(user.raw);
-      if (exact && allowed.get(exact.user.typeKey)?.has(exact.conditionName)) {
-        paths.add(this.condition(exact));
-        if (stop()) return true;
+      const exact = bucket.byUser.get(this.user.raw);
+      if (exact !== undefined && allowed.get(exact.user.typeKey)?.conditions.has(exact.conditionName)) {
+        const outcome = exact.conditionName === '' ? true : this.condition(exact);
+        if (outcome === true) {
+          if (!this.exhaustive) return true;
+          flags |= FLAG_ALLOWED;
+        } else if (outcome !== false && outcome !== CYCLE) error ??= outcome;
       }
-      if (user.relation === undefined && !user.wildcard && this.wildcardsGrant) {
-        const wildcard = bucket.byUser.get(`${user.type}:*`);
-        if (wildcard && allowed.get(wildcard.user.typeKey)?.has(wildcard.conditionName)) {
-          paths.add(this.condition(wildcard));
-          if (stop()) return true;
+      if (this.wildcardUser !== undefined && this.wildcardsGrant) {
+        const wildcard = bucket.byUser.get(this.wildcardUser);
+        if (
+          wildcard !== undefined &&
+          allowed.get(wildcard.user.typeKey)?.conditions.has(wildcard.conditionName)
+        ) {
+          const outcome = wildcard.conditionName === '' ? true : this.condition(wildcard);
+          if (outcome === true) {
+            if (!this.exhaustive) return true;
+            flags |= FLAG_ALLOWED;
+          } else if (outcome !== false && outcome !== CYCLE) error ??= outcome;
         }
       }
+      if (bucket.usersets === undefined) continue;
       for (const record of bucket.usersets.values()) {
-        if (record === exact || !allowed.get(record.user.typeKey)?.has(record.conditionName)) continue;
-        const condition = this.condition(record);
+        if (record === exact) continue;
+        const entry = allowed.get(record.user.typeKey);
+        if (entry?.relation === undefined || !entry.conditions.has(record.conditionName)) continue;
+        const condition = record.conditionName === '' ? true : this.condition(record);
         if (condition !== true) {
-          paths.add(condition);
+          if (condition !== false && condition !== CYCLE) error ??= condition;
           continue;
         }
-        paths.add(this.check(record.user.type, record.user.id, record.user.relation as string, depth + 1));
-        if (stop()) return true;
+        const outcome = this.resolve(entry.relation, record.user.id, depth + 1, true);
+        if (outcome === true) {
+          if (!this.exhaustive) return true;
+          flags |= FLAG_ALLOWED;
+        } else if (outcome === CYCLE) flags |= FLAG_CYCLE;
+        else if (outcome !== false) error ??= outcome;
       }
     }
-    return paths.result(this.exhaustive);
+    return this.settle(flags, error);
   }
 
   private tupleToUserset(
-    type: string,
+    tupleset: CompiledRelation,
+    targets: Map<string, CompiledRelation>,
     id: string,
-    tuplesetName: string,
-    computed: string,
     depth: number,
   ): Outcome {
-    const tupleset = this.model.types.get(type)?.relations.get(tuplesetName);
-    if (!tupleset) return false;
-    const paths = new AnyOf();
-    for (const source of this.sources) {
-      const bucket = source.bucket(type, id, tuplesetName);
+    let flags = 0;
+    let error: FgaError | undefined;
+    const sources = this.sources;
+    for (let index = 0; index < sources.length; index++) {
+      const bucket = (sources[index] as TupleIndex).bucket(tupleset.type, id, tupleset.name);
       if (!bucket) continue;
       for (const record of bucket.byUser.values()) {
-        const target = record.user;
-        if (target.relation !== undefined || target.wildcard) continue;
-        if (!tupleset.allowed.get(target.typeKey)?.has(record.conditionName)) continue;
-        if (!this.model.types.get(target.type)?.relations.has(computed)) continue;
-        const condition = this.condition(record);
+        const parent = record.user;
+        if (parent.relation !== undefined || parent.wildcard) continue;
+        const target = targets.get(parent.type);
+        if (!target || !tupleset.allowed.get(parent.typeKey)?.conditions.has(record.conditionName)) continue;
+        const condition = record.conditionName === '' ? true : this.condition(record);
         if (condition !== true) {
-          paths.add(condition);
+          if (condition !== false && condition !== CYCLE) error ??= condition;
           continue;
         }
-        paths.add(this.check(target.type, target.id, computed, depth + 1));
-        if (paths.allowed && !this.exhaustive) return true;
+        const outcome = this.resolve(target, parent.id, depth + 1, true);
+        if (outcome === true) {
+          if (!this.exhaustive) return true;
+          flags |= FLAG_ALLOWED;
+        } else if (outcome === CYCLE) flags |= FLAG_CYCLE;
+        else if (outcome !== false) error ??= outcome;
       }
     }
-    return paths.result(this.exhaustive);
+    return this.settle(flags, error);
   }
 }

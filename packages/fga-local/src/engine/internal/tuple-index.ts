@@ -16,8 +16,8 @@ export interface TupleRecord {
 export interface Bucket {
   /** By user string. */
   byUser: Map<string, TupleRecord>;
-  /** Only the userset users (`group:eng#member`), by user string. */
-  usersets: Map<string, TupleRecord>;
+  /** Only the userset users (`group:eng#member`), by user string; absent while there are none. */
+  usersets?: Map<string, TupleRecord>;
 }
 
 export function tupleId(object: string, relation: string, user: string): string {
@@ -32,6 +32,21 @@ export class TupleIndex {
   readonly all = new Map<string, TupleRecord>();
   private readonly objects = new Map<string, Map<string, Map<string, Bucket>>>();
   private readonly users = new Map<string, Map<string, number>>();
+  /** Parsed users and objects shared between records (100k tuples name far fewer distinct users). */
+  private readonly parsedUsers = new Map<string, { value: ParsedUser; count: number }>();
+  private readonly parsedObjects = new Map<string, { value: ParsedObject; count: number }>();
+
+  /** Returns the shared parsed form of a record's user and object, so records do not each hold a copy. */
+  intern(record: TupleRecord): TupleRecord {
+    const user = this.parsedUsers.get(record.key.user);
+    if (user) {
+      record.user = user.value;
+      record.key.user = user.value.raw;
+    }
+    const object = this.parsedObjects.get(record.key.object);
+    if (object) record.object = object.value;
+    return record;
+  }
 
   get size(): number {
     return this.all.size;
@@ -60,7 +75,14 @@ export class TupleIndex {
   }
 
   add(record: TupleRecord): void {
+    this.intern(record);
     const { object, user, key } = record;
+    const sharedUser = this.parsedUsers.get(key.user);
+    if (sharedUser) sharedUser.count++;
+    else this.parsedUsers.set(key.user, { value: user, count: 1 });
+    const sharedObject = this.parsedObjects.get(key.object);
+    if (sharedObject) sharedObject.count++;
+    else this.parsedObjects.set(key.object, { value: object, count: 1 });
     this.all.set(tupleId(key.object, key.relation, key.user), record);
     let ids = this.objects.get(object.type);
     if (!ids) {
@@ -74,11 +96,14 @@ export class TupleIndex {
     }
     let bucket = relations.get(key.relation);
     if (!bucket) {
-      bucket = { byUser: new Map(), usersets: new Map() };
+      bucket = { byUser: new Map() };
       relations.set(key.relation, bucket);
     }
     bucket.byUser.set(key.user, record);
-    if (user.relation) bucket.usersets.set(key.user, record);
+    if (user.relation) {
+      bucket.usersets ??= new Map();
+      bucket.usersets.set(key.user, record);
+    }
     const userKey = user.wildcard ? user.type : user.typeKey;
     let users = this.users.get(userKey);
     if (!users) {
@@ -93,12 +118,17 @@ export class TupleIndex {
     if (!record) return undefined;
     this.all.delete(id);
     const { object, user, key } = record;
+    const sharedUser = this.parsedUsers.get(key.user);
+    if (sharedUser && --sharedUser.count === 0) this.parsedUsers.delete(key.user);
+    const sharedObject = this.parsedObjects.get(key.object);
+    if (sharedObject && --sharedObject.count === 0) this.parsedObjects.delete(key.object);
     const ids = this.objects.get(object.type);
     const relations = ids?.get(object.id);
     const bucket = relations?.get(key.relation);
     if (ids && relations && bucket) {
       bucket.byUser.delete(key.user);
-      bucket.usersets.delete(key.user);
+      bucket.usersets?.delete(key.user);
+      if (bucket.usersets?.size === 0) bucket.usersets = undefined;
       if (bucket.byUser.size === 0) relations.delete(key.relation);
       if (relations.size === 0) ids.delete(object.id);
       if (ids.size === 0) this.objects.delete(object.type);

@@ -69,7 +69,7 @@ function checkAssignable(
   fail: (reason: string) => FgaError,
 ): void {
   if (relation.directTypes.length === 0) throw fail(`relation '${relation.name}' is not directly assignable`);
-  const names = relation.allowed.get(user.typeKey);
+  const names = relation.allowed.get(user.typeKey)?.conditions;
   if (!names) throw fail(`type '${user.typeKey}' is not an allowed type restriction for '${relation.name}'`);
   if (!names.has(conditionName)) {
     throw fail(
