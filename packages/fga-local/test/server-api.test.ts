@@ -160,6 +160,33 @@ describe('startOpenFgaServer: tuples', () => {
     expect(read.sort()).toEqual(tuples.map((tuple) => tuple.user).sort());
   });
 
+  it('filters reads by object type, user and relation, as OpenFGA does', async () => {
+    const store = await newStoreClient();
+    await store.writeAuthorizationModel(model);
+    await store.write({
+      writes: [
+        { user: 'user:anne', relation: 'viewer', object: 'document:1' },
+        { user: 'user:anne', relation: 'viewer', object: 'document:2' },
+        { user: 'user:bob', relation: 'viewer', object: 'document:2' },
+      ],
+    });
+    const keys = async (filter: Parameters<OpenFgaClient['read']>[0]) =>
+      (await store.read(filter)).tuples.map((tuple) => `${tuple.key.object}@${tuple.key.user}`).sort();
+    expect(await keys({ user: 'user:anne', object: 'document:' })).toEqual([
+      'document:1@user:anne',
+      'document:2@user:anne',
+    ]);
+    expect(await keys({ relation: 'viewer', object: 'document:2' })).toEqual([
+      'document:2@user:anne',
+      'document:2@user:bob',
+    ]);
+    expect(await keys({})).toHaveLength(3);
+    await expect(store.read({ user: 'user:anne' })).rejects.toMatchObject({
+      statusCode: 400,
+      apiErrorCode: 'validation_error',
+    });
+  });
+
   it('deletes tuples', async () => {
     const store = await newStoreClient();
     await store.writeAuthorizationModel(model);
