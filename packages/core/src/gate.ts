@@ -219,32 +219,41 @@ export function createGate(options: GateOptions): Gate {
       credentials,
       ...(call.signal === undefined ? {} : { signal: call.signal }),
     };
-    const attempt = () => runInCall(executionContext, async () => execute(args, executionContext));
-    let result: Result;
-    try {
-      try {
-        result = await attempt();
-      } catch (error) {
-        if (!(error instanceof ConnectionTokenRejected)) throw error;
-        const recovering: Guard<Args>[] = [];
-        for (const guard of guards) {
-          if (guard.recover && (await guard.recover(contextFor(guard, {}), error))) recovering.push(guard);
-        }
-        if (recovering.length === 0) throw error;
-        await record('execute', 'retry', {
-          code: error.code,
-          reason: error.message,
-          connection: error.connection,
-        });
-        for (const guard of recovering) await runGuard(guard);
-        result = await attempt();
-      }
-    } catch (error) {
-      await recordOutcome(record, 'failed', {
+    const recordFailure = (error: unknown) =>
+      recordOutcome(record, 'failed', {
         code: AgentGateError.isInstance(error) ? error.code : 'TOOL_ERROR',
         reason: redactSecrets(error instanceof Error ? error.message : String(error)),
       });
-      throw error;
+    const attempt = async (retryable: boolean): Promise<Result> => {
+      try {
+        return await runInCall(executionContext, async () => execute(args, executionContext));
+      } catch (error) {
+        // A rejected token on the first attempt is recorded by the retry (or failure) decision that follows.
+        if (!(retryable && error instanceof ConnectionTokenRejected)) await recordFailure(error);
+        throw error;
+      }
+    };
+    let result: Result;
+    try {
+      result = await attempt(true);
+    } catch (error) {
+      if (!(error instanceof ConnectionTokenRejected)) throw error;
+      const recovering: Guard<Args>[] = [];
+      for (const guard of guards) {
+        if (guard.recover && (await guard.recover(contextFor(guard, {}), error))) recovering.push(guard);
+      }
+      if (recovering.length === 0) {
+        await recordFailure(error);
+        throw error;
+      }
+      await record('execute', 'retry', {
+        code: error.code,
+        reason: error.message,
+        connection: error.connection,
+      });
+      // The recovering guards decide again (audited as decisions); the tool runs once more only if they allow.
+      for (const guard of recovering) await runGuard(guard);
+      result = await attempt(false);
     }
     await recordOutcome(record, 'executed', {});
     return result;

@@ -319,10 +319,46 @@ describe('connection token rejected', () => {
     ).rejects.toBeInstanceOf(ConnectionTokenRejected);
     expect(execute).toHaveBeenCalledTimes(2);
     execute.mockClear();
+    const audit = memoryAudit();
+    const audited = createGate({ audit });
+    await expect(audited.run({ tool: { name: 'list' }, args: {} }, alice, [], execute)).rejects.toThrow();
+    expect(audit.events.map((event) => [event.outcome, event.code])).toEqual([
+      ['failed', 'CONNECTION_TOKEN_REJECTED'],
+    ]);
+    execute.mockClear();
     await expect(gate.run({ tool: { name: 'list' }, args: {} }, alice, [], execute)).rejects.toBeInstanceOf(
       ConnectionTokenRejected,
     );
     expect(execute).toHaveBeenCalledTimes(1);
+  });
+
+  it('records an interrupt from the re-run guard as a decision, not as a failure of the tool', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    let runs = 0;
+    const vault = defineGuard({
+      name: 'vault(calendar)',
+      kind: 'vault',
+      check: (context) => {
+        if (++runs > 1) throw new GateInterrupt('CONNECTION_REQUIRED', 'connect the calendar again');
+        context.setCredential('connection:calendar', 'token-1');
+      },
+      recover: () => true,
+    });
+    const execute = vi.fn(() => {
+      throw new ConnectionTokenRejected('calendar');
+    });
+    await expect(
+      gate.run({ tool: { name: 'list' }, args: {} }, alice, [vault], execute),
+    ).rejects.toMatchObject({
+      code: 'CONNECTION_REQUIRED',
+    });
+    expect(execute).toHaveBeenCalledTimes(1);
+    expect(audit.events.map((event) => [event.outcome, event.code])).toEqual([
+      ['allow', undefined],
+      ['retry', 'CONNECTION_TOKEN_REJECTED'],
+      ['interrupt', 'CONNECTION_REQUIRED'],
+    ]);
   });
 });
 
