@@ -1,0 +1,129 @@
+import { GateDenied } from '@agentgate/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenExchangeFailed, type TokenVaultFetch } from '../src';
+import { type DevVaultServer, startDevVaultServer } from './support/dev-vault-server';
+import { CONNECTION, everythingShown, listEvents, rejectionOf, vaultFor } from './support/fixtures';
+
+// A real server cannot produce a 5xx, a hang or a reset on demand, so these tests inject them with a `fetch`
+// override at the token endpoint; discovery and every other request go to the dev server untouched.
+
+let server: DevVaultServer;
+let alice: Awaited<ReturnType<DevVaultServer['session']>>;
+const read = { connection: CONNECTION, scopes: ['events.read'] };
+
+beforeAll(async () => {
+  server = await startDevVaultServer();
+  alice = await server.session(server.users[0]!.username);
+  await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+type Fault = (init: RequestInit) => Promise<Response>;
+
+/** A fetch that sends the first `times` token-endpoint requests to `fault`, everything else to the server. */
+function faultyFetch(fault: Fault, times = Number.POSITIVE_INFINITY) {
+  const calls = { token: 0 };
+  const fetchOverride: TokenVaultFetch = (url, init) => {
+    if (new URL(url).pathname.endsWith('/token')) {
+      calls.token += 1;
+      if (calls.token <= times) return fault(init);
+    }
+    return fetch(url, init);
+  };
+  return { fetch: fetchOverride, calls };
+}
+
+const serviceUnavailable: Fault = async () =>
+  new Response('<html>upstream down</html>', { status: 503, headers: { 'content-type': 'text/html' } });
+const serverErrorJson: Fault = async () =>
+  Response.json({ error: 'server_error', error_description: 'the vault is down' }, { status: 500 });
+const connectionReset: Fault = async () => {
+  throw new TypeError('fetch failed', {
+    cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+  });
+};
+/** Never answers; settles only when the request's signal fires (the vault's timeout). */
+const hang: Fault = (init) =>
+  new Promise((_resolve, reject) => {
+    init.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true });
+  });
+
+describe('transient failures', () => {
+  it.each([
+    ['503 with an HTML body', serviceUnavailable, 503],
+    ['500 with an OAuth error body', serverErrorJson, 500],
+    ['a connection reset', connectionReset, undefined],
+    ['a timeout', hang, undefined],
+  ] as const)('retries %s twice, then denies GUARD_FAILED', async (_name, fault, status) => {
+    const { fetch, calls } = faultyFetch(fault);
+    const before = server.connections.exchangeCount();
+    const vault = vaultFor(server, { fetch, timeoutMs: 100 });
+    const error = await rejectionOf(vault.getToken(alice.session, read));
+    expect(error).toBeInstanceOf(GateDenied);
+    expect(error).toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringContaining('after 3 attempts'),
+      details: { failure: 'unavailable', attempts: 3, ...(status === undefined ? {} : { status }) },
+    });
+    expect(TokenExchangeFailed.isInstance((error as GateDenied).cause)).toBe(true);
+    expect(calls.token).toBe(3);
+    expect(server.connections.exchangeCount()).toBe(before);
+    expect(everythingShown(error)).not.toContain(alice.accessToken);
+    expect(everythingShown(error)).not.toContain(server.clientSecret);
+  });
+
+  it('honours retries: 0 (one attempt)', async () => {
+    const { fetch, calls } = faultyFetch(serviceUnavailable);
+    await expect(vaultFor(server, { fetch, retries: 0 }).getToken(alice.session, read)).rejects.toMatchObject(
+      {
+        code: 'GUARD_FAILED',
+        details: { attempts: 1 },
+      },
+    );
+    expect(calls.token).toBe(1);
+  });
+
+  it('succeeds when a retry gets through', async () => {
+    const { fetch, calls } = faultyFetch(serviceUnavailable, 2);
+    const before = server.connections.exchangeCount({ outcome: 'issued' });
+    const token = await vaultFor(server, { fetch }).getToken(alice.session, read);
+    expect(calls.token).toBe(3);
+    expect(server.connections.exchangeCount({ outcome: 'issued' })).toBe(before + 1);
+    expect((await listEvents(server, token.accessToken)).status).toBe(200);
+  });
+
+  it('does not retry a 4xx answer', async () => {
+    const { fetch, calls } = faultyFetch(async () =>
+      Response.json(
+        { error: 'invalid_client', error_description: 'client authentication failed' },
+        { status: 400 },
+      ),
+    );
+    await expect(vaultFor(server, { fetch }).getToken(alice.session, read)).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      details: { error: 'invalid_client', attempts: 1 },
+    });
+    expect(calls.token).toBe(1);
+  });
+
+  it('stops waiting when the caller aborts, and denies GUARD_FAILED', async () => {
+    const { fetch } = faultyFetch(hang);
+    const controller = new AbortController();
+    const pending = vaultFor(server, { fetch, timeoutMs: 60_000 }).getToken(alice.session, {
+      ...read,
+      signal: controller.signal,
+    });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { failure: 'aborted' } });
+  });
+
+  it('denies GUARD_FAILED when the issuer cannot be discovered', async () => {
+    const vault = vaultFor(server, {
+      fetch: async () => new Response('not here', { status: 404 }),
+    });
+    await expect(vault.getToken(alice.session, read)).rejects.toMatchObject({ code: 'GUARD_FAILED' });
+  });
+});
