@@ -17,6 +17,7 @@ const connection = 'acme-calendar';
 let server: VaultTestServer;
 let alice: { accessToken: string; refreshToken: string };
 let bob: { accessToken: string; refreshToken: string };
+let aliceOpaque: { accessToken: string; refreshToken: string };
 
 type Dialect = 'standard' | 'auth0';
 type SubjectKind = 'access' | 'refresh';
@@ -70,6 +71,7 @@ beforeAll(async () => {
   server = await startVaultTestServer();
   alice = await server.login(server.users.alice.login);
   bob = await server.login(server.users.bob.login);
+  aliceOpaque = await server.login(server.users.alice.login, undefined, { opaqueAccessToken: true });
 });
 
 afterAll(async () => {
@@ -84,28 +86,57 @@ beforeEach(async () => {
 
 describe('token exchange', () => {
   it.each([
-    ['standard', 'refresh'],
-    ['standard', 'access'],
-    ['auth0', 'refresh'],
-    ['auth0', 'access'],
-  ] as const)('issues a working external token (%s dialect, %s token subject)', async (dialect, kind) => {
+    ['standard', 'refresh', 'jwt'],
+    ['standard', 'access', 'jwt'],
+    ['standard', 'access', 'opaque'],
+    ['auth0', 'refresh', 'jwt'],
+    ['auth0', 'access', 'jwt'],
+    ['auth0', 'access', 'opaque'],
+  ] as const)(
+    'issues a working external token (%s dialect, %s token subject, %s)',
+    async (dialect, kind, format) => {
+      await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
+      const subject = format === 'opaque' ? aliceOpaque : alice;
+      expect(subject.accessToken.split('.').length === 3).toBe(format === 'jwt');
+      const response = await exchange(dialect, subject, { kind, scope: 'events.read' });
+      expect(response).toMatchObject({
+        token_type: 'bearer',
+        scope: 'events.read',
+        issued_token_type:
+          dialect === 'auth0' ? AUTH0_FEDERATED_CONNECTION_TOKEN_TYPE : CONNECTION_ACCESS_TOKEN_TYPE,
+      });
+      expect(response.expires_in).toBeGreaterThan(0);
+      expect(response.expires_in).toBeLessThanOrEqual(300);
+      const api = await callApi(response.access_token);
+      expect(api.status).toBe(200);
+      expect(await api.json()).toEqual({ user: server.users.alice.sub, items: [] });
+      // The token carries only the granted scopes: writing is refused.
+      const write = await callApi(response.access_token, 'POST');
+      expect(write.status).toBe(403);
+      expect(write.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    },
+  );
+
+  it("accepts Auth0's JSON wire with client_secret in the body", async () => {
     await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
-    const response = await exchange(dialect, alice, { kind, scope: 'events.read' });
-    expect(response).toMatchObject({
-      token_type: 'bearer',
-      scope: 'events.read',
-      issued_token_type:
-        dialect === 'auth0' ? AUTH0_FEDERATED_CONNECTION_TOKEN_TYPE : CONNECTION_ACCESS_TOKEN_TYPE,
+    const response = await fetch(`${server.issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        grant_type: AUTH0_FEDERATED_CONNECTION_GRANT_TYPE,
+        client_id: server.clientIds.agent,
+        client_secret: 'agentgate-agent-secret',
+        subject_token: alice.refreshToken,
+        subject_token_type: REFRESH_TOKEN_TYPE,
+        requested_token_type: AUTH0_FEDERATED_CONNECTION_TOKEN_TYPE,
+        connection,
+      }),
     });
-    expect(response.expires_in).toBeGreaterThan(0);
-    expect(response.expires_in).toBeLessThanOrEqual(300);
-    const api = await callApi(response.access_token);
-    expect(api.status).toBe(200);
-    expect(await api.json()).toEqual({ user: server.users.alice.sub, items: [] });
-    // The token carries only the granted scopes: writing is refused.
-    const write = await callApi(response.access_token, 'POST');
-    expect(write.status).toBe(403);
-    expect(write.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ token_type: 'Bearer', scope: 'events.read' });
+    expect(body['expires_in']).toEqual(expect.any(Number));
+    expect((await callApi(String(body['access_token']))).status).toBe(200);
   });
 
   it('names the connection by its API URL as resource in the standard dialect', async () => {

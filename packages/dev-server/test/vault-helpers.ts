@@ -1,109 +1,131 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 import * as client from 'openid-client';
+import { defaultSeed, startDevServer } from '../src/index';
 import type { DevConnections } from '../src/vault';
-import { createDevTokenVault, DEV_VAULT_GRANT_TYPES } from '../src/vault';
 
-/**
- * A minimal oidc-provider (dev interactions: any login, consent button) with the vault attached,
- * on loopback. Interim until `startDevServer` is available.
- */
+/** The server the vault tests run against, with two users and two clients. */
 export interface VaultTestServer {
+  /** Base URL without a trailing slash. */
   issuer: string;
   /** Login names of two users and their `sub`s. */
   users: { alice: { login: string; sub: string }; bob: { login: string; sub: string } };
   /** A client that may exchange tokens, and a second one that is not trusted for the first one's tokens. */
   clientIds: { agent: string; other: string };
   connections: DevConnections;
-  /** Logs `user` in as client `clientId` (real pages) and returns tokens and the session cookie. */
+  /** Logs `user` in through the real pages; tokens plus the browser's session cookie. */
   login(
     user: string,
     clientId?: string,
+    options?: { opaqueAccessToken?: boolean },
   ): Promise<{ accessToken: string; refreshToken: string; cookie: string }>;
+  /** openid-client configuration of a seeded client (discovery). */
   config(clientId?: string): Promise<client.Configuration>;
   close(): Promise<void>;
 }
 
-const redirectUri = 'http://127.0.0.1/callback';
-export const clientSecret = 'vault-test-secret-0123456789abcdef';
+const redirectUri = 'http://127.0.0.1:3000/callback';
+const otherClient = {
+  clientId: 'other-agent',
+  clientSecret: 'other-agent-secret',
+  name: 'Another Agent',
+  redirectUris: [redirectUri],
+  grantTypes: [...(defaultSeed.clients[0]?.grantTypes ?? [])],
+};
 
 class Jar {
-  readonly cookies = new Map<string, string>();
+  readonly #cookies = new Map<string, string>();
   store(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
       const [pair = ''] = line.split(';');
       const index = pair.indexOf('=');
       const value = pair.slice(index + 1);
-      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(pair.slice(0, index));
-      else this.cookies.set(pair.slice(0, index), value);
+      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(pair.slice(0, index));
+      else this.#cookies.set(pair.slice(0, index), value);
     }
   }
   header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 }
 
+/**
+ * `startDevServer()` (default seed plus a second client) as the vault tests' server. Logs users in
+ * through the server's own login and consent pages, keeping the browser's cookies for the connect flow.
+ */
 export async function startVaultTestServer(
-  options: { externalTokenTtlSeconds?: number; fetch?: typeof fetch } = {},
+  options: { externalTokenTtlSeconds?: number } = {},
 ): Promise<VaultTestServer> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
-  const clients = ['agent', 'other-agent'].map((clientId) => ({
-    client_id: clientId,
-    client_secret: clientSecret,
-    redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'refresh_token', ...DEV_VAULT_GRANT_TYPES],
-    token_endpoint_auth_method: 'client_secret_post' as const,
-  }));
-  const provider = new Provider(issuer, {
-    clients,
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    scopes: ['openid', 'offline_access'],
-    issueRefreshToken: () => true,
-    routes: { token: '/oauth/token' },
-    pkce: { required: () => false },
+  const server = await startDevServer({
+    fga: false,
+    seed: { ...defaultSeed, clients: [...defaultSeed.clients, otherClient] },
+    ...options,
   });
+  const connections = server.connections as DevConnections | undefined;
+  if (!connections) {
+    await server.close();
+    throw new Error('startDevServer does not expose the vault handle as DevServer.connections');
+  }
+  const issuer = server.issuer.replace(/\/$/, '');
   const configs = new Map<string, client.Configuration>();
-  const config = async (clientId = 'agent') => {
+  const config = async (clientId = 'agentgate-agent') => {
     let configuration = configs.get(clientId);
     if (!configuration) {
-      configuration = await client.discovery(new URL(issuer), clientId, clientSecret, undefined, {
-        execute: [client.allowInsecureRequests],
-      });
+      const seeded = server.clients.find((candidate) => candidate.clientId === clientId);
+      if (!seeded) throw new Error(`no seeded client ${clientId}`);
+      configuration = await client.discovery(
+        new URL(server.issuer),
+        clientId,
+        seeded.clientSecret,
+        undefined,
+        {
+          execute: [client.allowInsecureRequests],
+        },
+      );
       configs.set(clientId, configuration);
     }
     return configuration;
   };
 
-  const login = async (user: string, clientId = 'agent') => {
+  const login = async (
+    username: string,
+    clientId = 'agentgate-agent',
+    loginOptions: { opaqueAccessToken?: boolean } = {},
+  ) => {
+    const user = server.users.find((candidate) => candidate.username === username);
+    if (!user) throw new Error(`no seeded user ${username}`);
     const configuration = await config(clientId);
     const state = client.randomState();
+    const codeVerifier = client.randomPKCECodeVerifier();
     let url = client.buildAuthorizationUrl(configuration, {
       redirect_uri: redirectUri,
-      scope: 'openid offline_access',
+      // OIDC scopes alone get an opaque access token (for /userinfo); the API's scope gets a JWT.
+      ...(loginOptions.opaqueAccessToken
+        ? { scope: 'openid offline_access' }
+        : { scope: 'openid offline_access calendar:read', resource: server.apiAudience }),
       prompt: 'consent',
       state,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
     });
     const jar = new Jar();
-    for (let step = 0; step < 12; step += 1) {
+    for (let step = 0; step < 15; step += 1) {
       if (url.href.startsWith(redirectUri)) {
-        const tokens = await client.authorizationCodeGrant(configuration, url, { expectedState: state });
-        return {
-          accessToken: tokens.access_token,
-          refreshToken: tokens.refresh_token!,
-          cookie: jar.header(),
-        };
+        const tokens = await client.authorizationCodeGrant(configuration, url, {
+          expectedState: state,
+          pkceCodeVerifier: codeVerifier,
+        });
+        if (!tokens.refresh_token) throw new Error('login returned no refresh token');
+        return { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, cookie: jar.header() };
       }
       let response = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
       jar.store(response);
       if (response.status === 200) {
         const html = await response.text();
-        const body: Record<string, string> = html.includes('name="login"')
-          ? { prompt: 'login', login: user, password: 'x' }
-          : { prompt: 'consent' };
+        const action = /action="(\/interaction\/[\w-]+\/(?:login|confirm))"/.exec(html)?.[1];
+        if (!action) throw new Error(`login: no form at ${url.pathname}`);
+        const body: Record<string, string> = action.endsWith('/login')
+          ? { username: user.username, password: user.password }
+          : {};
+        url = new URL(action, url);
         response = await fetch(url, {
           method: 'POST',
           redirect: 'manual',
@@ -119,28 +141,18 @@ export async function startVaultTestServer(
     throw new Error('login did not finish');
   };
 
-  const vault = createDevTokenVault({
-    connections: [
-      { name: 'acme-calendar', displayName: 'Acme Calendar', scopes: ['events.read', 'events.write'] },
-    ],
-    signIn: async (user) => ({ cookie: (await login(user)).cookie }),
-    ...(options.externalTokenTtlSeconds ? { externalTokenTtlSeconds: options.externalTokenTtlSeconds } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  vault.attach(provider);
-  server.on('request', provider.callback());
-
+  const subOf = (username: string) =>
+    server.users.find((user) => user.username === username)?.sub ?? username;
   return {
     issuer,
-    users: { alice: { login: 'alice', sub: 'alice' }, bob: { login: 'bob', sub: 'bob' } },
-    clientIds: { agent: 'agent', other: 'other-agent' },
-    connections: vault.handle,
+    users: {
+      alice: { login: 'alice@acme', sub: subOf('alice@acme') },
+      bob: { login: 'bob@acme', sub: subOf('bob@acme') },
+    },
+    clientIds: { agent: 'agentgate-agent', other: otherClient.clientId },
+    connections,
     login,
     config,
-    async close() {
-      await vault.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }

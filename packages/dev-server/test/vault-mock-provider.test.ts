@@ -109,22 +109,3 @@ describe('mock external provider API', () => {
     expect(response.headers.get('location')).toBeNull();
   });
 });
-
-describe('createDevTokenVault fetch option', () => {
-  it("routes the vault's own calls to the external provider through the given fetch", async () => {
-    const seen: string[] = [];
-    const own = await startVaultTestServer({
-      fetch: (input, init) => {
-        seen.push(new URL(input instanceof Request ? input.url : input).pathname);
-        return fetch(input, init);
-      },
-    });
-    try {
-      await own.connections.connect(own.users.alice.login, connection, { scopes: ['events.read'] });
-      await own.connections.disconnect(own.users.alice.sub, connection);
-      expect(seen).toEqual([`/ext/${connection}/token`, `/ext/${connection}/revoke`]);
-    } finally {
-      await own.close();
-    }
-  });
-});

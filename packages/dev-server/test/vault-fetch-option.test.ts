@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { startMinimalVaultServer } from './vault-minimal-provider';
+
+// `startDevServer` does not pass a `fetch` through, so this option runs on a minimal provider.
+describe('createDevTokenVault fetch option', () => {
+  it("routes the vault's own calls to the external provider through the given fetch", async () => {
+    const seen: string[] = [];
+    const server = await startMinimalVaultServer({
+      fetch: (input, init) => {
+        seen.push(new URL(input instanceof Request ? input.url : input).pathname);
+        return fetch(input, init);
+      },
+    });
+    try {
+      await server.connections.connect(server.users.alice.login, 'acme-calendar', {
+        scopes: ['events.read'],
+      });
+      await server.connections.disconnect(server.users.alice.sub, 'acme-calendar');
+      expect(seen).toEqual(['/ext/acme-calendar/token', '/ext/acme-calendar/revoke']);
+    } finally {
+      await server.close();
+    }
+  });
+});
