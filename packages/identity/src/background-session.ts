@@ -21,6 +21,11 @@ export interface CreateBackgroundSessionOptions {
   store: Store;
   /** The tokens of a login with `offline_access`; must carry a refresh token. */
   tokens: LoginTokens;
+  /**
+   * The session `handleCallback` returned with these tokens: its ID-token facts (`authTime`, `acr`, `amr`, email,
+   * name) carry over, since access tokens often lack them. Must name the same user.
+   */
+  session?: AgentSession;
   /** @default a random UUID */
   sessionId?: string;
   /** Drop the stored tokens after this many seconds (e.g. the refresh token's lifetime). @default kept until deleted */
@@ -68,6 +73,10 @@ export async function createBackgroundSession(
     mode: 'background',
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
+  const loginSession = options.session;
+  if (loginSession !== undefined && loginSession.user.sub !== verified.user.sub) {
+    throw new TypeError('createBackgroundSession: options.session names another user than the access token');
+  }
   const record: BackgroundRecord = {
     sub: verified.user.sub,
     iss: verified.user.iss,
@@ -76,7 +85,17 @@ export async function createBackgroundSession(
     expiresAt: tokens.expiresAt,
   };
   await store.put(backgroundSessionKey(sessionId), record, putOptions(options.ttlSeconds));
-  return bind(verified, { login, store, sessionId, ttlSeconds: options.ttlSeconds });
+  const withLoginFacts: AgentSession =
+    loginSession === undefined
+      ? verified
+      : {
+          ...verified,
+          user: { ...verified.user, ...pickUser(loginSession) },
+          ...(loginSession.authTime === undefined ? {} : { authTime: loginSession.authTime }),
+          ...(loginSession.acr === undefined ? {} : { acr: loginSession.acr }),
+          ...(loginSession.amr === undefined ? {} : { amr: loginSession.amr }),
+        };
+  return bind(withLoginFacts, { login, store, sessionId, ttlSeconds: options.ttlSeconds });
 }
 
 /**
@@ -95,6 +114,13 @@ export async function resumeBackgroundSession(
   const binding = { login, store, sessionId: options.sessionId, ttlSeconds: options.ttlSeconds };
   const result = await refreshStored(binding, options.signal);
   return bind(result.session, binding);
+}
+
+function pickUser(session: AgentSession): { email?: string; name?: string } {
+  return {
+    ...(session.user.email === undefined ? {} : { email: session.user.email }),
+    ...(session.user.name === undefined ? {} : { name: session.user.name }),
+  };
 }
 
 interface Binding {

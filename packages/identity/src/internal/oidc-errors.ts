@@ -13,9 +13,7 @@ export function fromOidcError(step: string, error: unknown, signal?: AbortSignal
   const detail =
     error instanceof ResponseBodyError || error instanceof AuthorizationResponseError
       ? `${error.error}${error.error_description ? ` (${error.error_description})` : ''}`
-      : error instanceof Error
-        ? error.message
-        : String(error);
+      : messagesOf(error).join(': ');
   return new LoginFailed(reason, `${step} failed: ${detail}`, { cause: error });
 }
 
@@ -23,8 +21,9 @@ function reasonOf(error: unknown): LoginFailureReason {
   if (error instanceof ResponseBodyError || error instanceof AuthorizationResponseError) return error.error;
   if (!(error instanceof Error)) return 'invalid_response';
   const code = (error as { code?: unknown }).code;
-  if (error.message.includes('"state"')) return 'state';
-  if (error.message.includes('"nonce"')) return 'nonce';
+  const messages = messagesOf(error).join(' ');
+  if (messages.includes('"state"')) return 'state';
+  if (messages.includes('"nonce"')) return 'nonce';
   if (code === 'OAUTH_TIMEOUT' || error.name === 'TimeoutError' || error.message === 'fetch failed') {
     return 'unavailable';
   }
@@ -32,4 +31,17 @@ function reasonOf(error: unknown): LoginFailureReason {
   if (error.cause instanceof Error && (error.cause as { code?: unknown }).code === 'ECONNREFUSED')
     return 'unavailable';
   return 'invalid_response';
+}
+
+/** The messages of an error and its causes (openid-client wraps the precise one), de-duplicated. */
+function messagesOf(error: unknown): string[] {
+  const messages: string[] = [];
+  for (
+    let current = error, depth = 0;
+    current instanceof Error && depth < 4;
+    current = current.cause, depth++
+  ) {
+    if (!messages.includes(current.message)) messages.push(current.message);
+  }
+  return messages.length === 0 ? [String(error)] : messages;
 }

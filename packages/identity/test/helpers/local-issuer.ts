@@ -11,6 +11,8 @@ export interface LocalIssuer {
   publicJwk: JWK;
   /** Requests served so far, by path. */
   requests: string[];
+  /** Tokens its RFC 7662 introspection endpoint reports inactive. */
+  revoked: Set<string>;
   /** Signs an access token (typ at+jwt) with sane defaults; `claims` and `header` override them. */
   sign(claims?: JWTPayload, options?: SignOptions): Promise<string>;
   close(): Promise<void>;
@@ -30,12 +32,44 @@ export async function startLocalIssuer(options: { kid?: string } = {}): Promise<
   const kid = options.kid ?? `key-${Math.random().toString(36).slice(2, 10)}`;
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
   const requests: string[] = [];
+  const revoked = new Set<string>();
   let base = '';
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer(async (request, response) => {
     requests.push(request.url ?? '');
     if (request.url === '/.well-known/openid-configuration') {
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
+      response.end(
+        JSON.stringify({
+          issuer: `${base}/`,
+          jwks_uri: `${base}/jwks`,
+          authorization_endpoint: `${base}/authorize`,
+          token_endpoint: `${base}/token`,
+          introspection_endpoint: `${base}/introspect`,
+        }),
+      );
+      return;
+    }
+    if (request.url === '/introspect' && request.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('token') ?? '';
+      // RFC 6749 §2.3.1: the id and secret are form-encoded before base64.
+      const basic = atob((request.headers.authorization ?? '').replace(/^Basic /, ''));
+      const [id = '', secret = ''] = basic
+        .split(':')
+        .map((part) => decodeURIComponent(part.replaceAll('+', ' ')));
+      const authorized = id === 'agent-app' && secret === 'agent-secret';
+      response.statusCode = authorized ? 200 : 401;
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify(
+          authorized
+            ? revoked.has(token)
+              ? { active: false }
+              : { active: true, sub: 'user-alice' }
+            : { error: 'invalid_client' },
+        ),
+      );
       return;
     }
     if (request.url === '/jwks') {
@@ -50,16 +84,17 @@ export async function startLocalIssuer(options: { kid?: string } = {}): Promise<
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    issuer: base,
+    issuer: `${base}/`,
     jwksUri: `${base}/jwks`,
     kid,
     privateKey,
     publicJwk,
     requests,
+    revoked,
     async sign(claims = {}, signOptions = {}) {
       const now = Math.floor(Date.now() / 1000);
       const payload: JWTPayload = {
-        iss: base,
+        iss: `${base}/`,
         sub: 'user-alice',
         aud: AUDIENCE,
         iat: now,

@@ -1,0 +1,317 @@
+import { createGate, type Guard, MemoryStore, memoryAudit } from '@agentgate/core';
+import { type DevServer, startDevServer } from '@agentgate/dev-server';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  backgroundSessionKey,
+  createBackgroundSession,
+  createLogin,
+  type Login,
+  LoginFailed,
+  requireActiveSession,
+  requireFreshAuth,
+  requireRoles,
+  requireScopes,
+  requireTenant,
+  resumeBackgroundSession,
+  TokenVerificationFailed,
+  verifyAccessToken,
+} from '../src/index';
+import { TestBrowser } from './helpers/browser';
+
+const LOA2 = 'urn:agentgate:loa:2';
+let server: DevServer;
+let login: Login;
+let redirectUri: string;
+let alice: { username: string; password: string };
+
+beforeAll(async () => {
+  server = await startDevServer({ fga: false });
+  const client = server.clients[0]!;
+  redirectUri = client.redirectUris[0]!;
+  const user = server.users.find((candidate) => candidate.username === 'alice@acme')!;
+  alice = { username: user.username, password: user.password };
+  login = createLogin({
+    issuer: server.issuer,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    redirectUri,
+    resource: server.apiAudience,
+    scope: ['openid profile email offline_access', ...server.apiScopes].join(' '),
+    allowInsecureRequests: true,
+  });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const tool = { name: 'send_report' };
+
+async function gated(session: Parameters<ReturnType<typeof createGate>['run']>[1], guards: Guard[]) {
+  const audit = memoryAudit();
+  const gate = createGate({ audit });
+  const execute = vi.fn(async () => 'sent');
+  const outcome = await gate.run({ tool, args: {} }, session, guards, execute).then(
+    (value) => ({ value, error: undefined }),
+    (error: unknown) => ({ value: undefined, error }),
+  );
+  return { ...outcome, ran: execute.mock.calls.length, audit: audit.events };
+}
+
+async function browserLogin(
+  browser = new TestBrowser(),
+  options: Parameters<Login['createAuthorization']>[0] = {},
+) {
+  const { url, checks } = await login.createAuthorization({ prompt: 'consent', ...options });
+  const otp = options.acrValues?.includes(LOA2) ? server.otpCode : undefined;
+  const callback = await browser.authorize(url, redirectUri, { ...alice, ...(otp ? { otp } : {}) });
+  return { browser, url, checks, callback, ...(await login.handleCallback(callback, checks)) };
+}
+
+describe('verifyAccessToken against the dev server', () => {
+  it("verifies a real login's access token into a session with tenant, roles and scopes", async () => {
+    const tokens = await server.login('alice@acme');
+    const session = await verifyAccessToken(tokens.access_token, {
+      issuer: server.issuer,
+      audience: server.apiAudience,
+    });
+    expect(session).toMatchObject({
+      user: { sub: 'alice', iss: server.issuer },
+      tenant: 'acme',
+      roles: ['admin', 'support'],
+      agent: { clientId: server.clients[0]!.clientId },
+      mode: 'interactive',
+    });
+    expect(session.scopes).toEqual(expect.arrayContaining(['calendar:read', 'orders:read']));
+
+    const allowed = await gated(session, [
+      requireScopes('calendar:read'),
+      requireTenant('acme'),
+      requireRoles('support'),
+    ]);
+    expect(allowed).toMatchObject({ value: 'sent', ran: 1 });
+    const denied = await gated(session, [requireScopes('calendar:read', 'payroll:write')]);
+    expect(denied.ran).toBe(0);
+    expect(denied.error).toMatchObject({
+      code: 'INSUFFICIENT_SCOPE',
+      details: { missing: ['payroll:write'] },
+    });
+  });
+
+  it("rejects the dev server's ID token used as an access token", async () => {
+    const tokens = await server.login('bob@acme');
+    await expect(
+      verifyAccessToken(tokens.id_token!, { issuer: server.issuer, audience: server.apiAudience }),
+    ).rejects.toMatchObject({ code: 'NO_SESSION', reason: 'typ' });
+  });
+
+  it('rejects a real token checked against another audience or an issuer without the trailing slash', async () => {
+    const tokens = await server.login('alice@acme');
+    await expect(
+      verifyAccessToken(tokens.access_token, { issuer: server.issuer, audience: 'https://other.example/' }),
+    ).rejects.toMatchObject({ reason: 'audience' });
+    await expect(
+      verifyAccessToken(tokens.access_token, {
+        issuer: server.issuer.replace(/\/$/, ''),
+        audience: server.apiAudience,
+      }),
+    ).rejects.toBeInstanceOf(TokenVerificationFailed);
+  });
+});
+
+describe('createLogin against the dev server', () => {
+  it('logs in with code + PKCE + state + nonce and builds the session from both tokens', async () => {
+    const { url, checks, session, tokens } = await browserLogin();
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('state')).toBe(checks.state);
+    expect(url.searchParams.get('nonce')).toBe(checks.nonce);
+    expect(url.searchParams.get('resource')).toBe(server.apiAudience);
+    expect(url.searchParams.has('code_verifier')).toBe(false);
+    expect(session).toMatchObject({
+      user: { sub: 'alice', email: 'alice@acme.example', name: 'Alice Anders' },
+      tenant: 'acme',
+      acr: 'urn:agentgate:loa:1',
+      amr: ['pwd'],
+    });
+    expect(Math.abs((session.authTime ?? 0) - Date.now() / 1000)).toBeLessThan(60);
+    expect(tokens).toMatchObject({ refreshToken: expect.any(String), idToken: expect.any(String) });
+    expect(tokens.expiresAt).toBeGreaterThan(Date.now() / 1000);
+    await expect(session.subjectToken()).resolves.toBe(tokens.accessToken);
+  });
+
+  it('refuses a callback whose state does not match, and a replayed code', async () => {
+    const browser = new TestBrowser();
+    const { url, checks } = await login.createAuthorization();
+    const callback = await browser.authorize(url, redirectUri, alice);
+    await expect(login.handleCallback(callback, { ...checks, state: 'forged' })).rejects.toMatchObject({
+      code: 'NO_SESSION',
+      reason: 'state',
+    });
+    await login.handleCallback(callback, checks);
+    const replay = await login.handleCallback(callback, checks).catch((error: unknown) => error);
+    expect(LoginFailed.isInstance(replay)).toBe(true);
+    expect(replay).toMatchObject({ reason: 'invalid_grant' });
+  });
+
+  it('refuses a callback redeemed with the wrong PKCE verifier', async () => {
+    const browser = new TestBrowser();
+    const { url, checks } = await login.createAuthorization();
+    const callback = await browser.authorize(url, redirectUri, alice);
+    await expect(
+      login.handleCallback(callback, { ...checks, codeVerifier: 'x'.repeat(43) }),
+    ).rejects.toMatchObject({ reason: 'invalid_grant' });
+  });
+
+  it('refreshes with rotation; the old refresh token no longer works', async () => {
+    const { tokens } = await browserLogin();
+    const refreshed = await login.refresh(tokens.refreshToken!);
+    expect(refreshed.tokens.refreshToken).toBeDefined();
+    expect(refreshed.tokens.refreshToken).not.toBe(tokens.refreshToken);
+    expect(refreshed.session.user.sub).toBe('alice');
+    await expect(login.refresh(tokens.refreshToken!)).rejects.toMatchObject({
+      code: 'NO_SESSION',
+      reason: 'invalid_grant',
+    });
+  });
+
+  it('builds the logout URL on the end-session endpoint', async () => {
+    const { tokens } = await browserLogin();
+    const url = await login.logoutUrl({
+      idTokenHint: tokens.idToken!,
+      postLogoutRedirectUri: 'http://127.0.0.1:3000/',
+    });
+    expect(url.href.startsWith(server.issuer)).toBe(true);
+    expect(url.searchParams.get('id_token_hint')).toBe(tokens.idToken);
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe('http://127.0.0.1:3000/');
+  });
+
+  it('fails closed when the provider cannot introspect its JWT access tokens', async () => {
+    const { tokens } = await browserLogin();
+    const session = await login.verifyAccessToken(tokens.accessToken);
+    const { ran, error } = await gated(session, [requireActiveSession()]);
+    expect(ran).toBe(0);
+    expect(error).toMatchObject({ code: 'NO_SESSION' });
+  });
+});
+
+describe('step-up with requireFreshAuth', () => {
+  it('interrupts, and a login with the requested acr_values and max_age passes', async () => {
+    const first = await browserLogin();
+    const guard = requireFreshAuth({ maxAgeSeconds: 300, acr: LOA2 });
+    const interrupted = await gated(first.session, [guard]);
+    expect(interrupted.ran).toBe(0);
+    expect(interrupted.error).toMatchObject({
+      code: 'STEP_UP_REQUIRED',
+      details: { reason: 'acr', authorizationParams: { max_age: '300', acr_values: LOA2 } },
+    });
+    expect(interrupted.audit.at(-1)).toMatchObject({ outcome: 'interrupt', code: 'STEP_UP_REQUIRED' });
+
+    const params = (
+      interrupted.error as { details: { authorizationParams: { max_age: string; acr_values: string } } }
+    ).details.authorizationParams;
+    const stepped = await browserLogin(first.browser, {
+      maxAge: Number(params.max_age),
+      acrValues: params.acr_values,
+    });
+    expect(first.browser.pages).toContain('login');
+    expect(stepped.session).toMatchObject({ acr: LOA2, user: { sub: 'alice' } });
+    expect(stepped.checks.maxAge).toBe(300);
+    const passed = await gated(stepped.session, [guard]);
+    expect(passed).toMatchObject({ value: 'sent', ran: 1 });
+  });
+
+  it('max_age=0 forces a new login even with a live provider session', async () => {
+    const first = await browserLogin();
+    await browserLogin(first.browser);
+    expect(first.browser.pages).not.toContain('login');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const again = await browserLogin(first.browser, { maxAge: 0 });
+    expect(first.browser.pages).toContain('login');
+    expect(again.session.authTime).toBeGreaterThan(first.session.authTime ?? Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('background sessions', () => {
+  it('refreshes just in time, stores the rotated refresh token, and never puts it on the session', async () => {
+    const store = new MemoryStore();
+    const { tokens, session: interactive } = await browserLogin();
+    const session = await createBackgroundSession({
+      login,
+      store,
+      tokens,
+      session: interactive,
+      sessionId: 'run-1',
+    });
+    expect(session).toMatchObject({
+      id: 'run-1',
+      mode: 'background',
+      tenant: 'acme',
+      acr: 'urn:agentgate:loa:1',
+    });
+    expect(JSON.stringify(session)).not.toContain(tokens.refreshToken);
+    await expect(session.subjectToken({ type: 'refresh_token' })).resolves.toBe(tokens.refreshToken);
+
+    const result = await gated(session, [requireActiveSession(), requireScopes('calendar:read')]);
+    expect(result).toMatchObject({ value: 'sent', ran: 1 });
+    const stored = await store.get<{ refreshToken: string; accessToken: string }>(
+      backgroundSessionKey('run-1'),
+    );
+    expect(stored?.refreshToken).toBeDefined();
+    expect(stored?.refreshToken).not.toBe(tokens.refreshToken);
+    await expect(session.subjectToken({ type: 'refresh_token' })).resolves.toBe(stored?.refreshToken);
+    const accessToken = await session.subjectToken();
+    expect(accessToken).toBe(stored?.accessToken);
+    await expect(
+      verifyAccessToken(accessToken, { issuer: server.issuer, audience: server.apiAudience }),
+    ).resolves.toMatchObject({ user: { sub: 'alice' } });
+
+    // Another process picks the session up from the store.
+    const resumed = await resumeBackgroundSession({ login, store, sessionId: 'run-1' });
+    expect(resumed).toMatchObject({ id: 'run-1', mode: 'background', user: { sub: 'alice' } });
+    expect((await gated(resumed, [requireActiveSession()])).ran).toBe(1);
+  });
+
+  it('a revoked refresh token stops the deferred call: NO_SESSION, the tool does not run', async () => {
+    const store = new MemoryStore();
+    const { tokens } = await browserLogin();
+    const session = await createBackgroundSession({ login, store, tokens, sessionId: 'run-2' });
+    await login.revoke((await session.subjectToken({ type: 'refresh_token' })) as string, {
+      tokenTypeHint: 'refresh_token',
+    });
+
+    const result = await gated(session, [requireActiveSession(), requireScopes('calendar:read')]);
+    expect(result.ran).toBe(0);
+    expect(result.error).toMatchObject({ code: 'NO_SESSION', details: { reason: 'invalid_grant' } });
+    expect(result.audit.at(-1)).toMatchObject({
+      outcome: 'deny',
+      guard: 'requireActiveSession',
+      code: 'NO_SESSION',
+    });
+    expect(JSON.stringify(result.audit)).not.toContain(tokens.refreshToken);
+    // The dead grant is forgotten: later calls fail fast without asking the provider again.
+    expect(await store.get(backgroundSessionKey('run-2'))).toBeUndefined();
+    const again = await gated(session, [requireActiveSession()]);
+    expect(again).toMatchObject({
+      ran: 0,
+      error: { code: 'NO_SESSION', details: { reason: 'missing_refresh_token' } },
+    });
+  });
+
+  it('refreshes once when two deferred calls revalidate at the same moment', async () => {
+    const store = new MemoryStore();
+    const { tokens } = await browserLogin();
+    const session = await createBackgroundSession({ login, store, tokens });
+    const [first, second] = await Promise.all([
+      gated(session, [requireActiveSession()]),
+      gated(session, [requireActiveSession()]),
+    ]);
+    expect(first.ran + second.ran).toBe(2);
+  });
+
+  it('refuses tokens without a refresh token', async () => {
+    const { tokens } = await browserLogin();
+    const { refreshToken: _dropped, ...withoutRefresh } = tokens;
+    await expect(
+      createBackgroundSession({ login, store: new MemoryStore(), tokens: withoutRefresh }),
+    ).rejects.toBeInstanceOf(TypeError);
+  });
+});
