@@ -78,6 +78,32 @@ describe('connect flow over HTTP', () => {
     expect(server.connections.list(server.users.alice.sub)).toEqual([]);
   });
 
+  it('returns to a same-origin path after connecting and ignores an off-site return_to', async () => {
+    const { cookie } = await server.login(server.users.alice.login);
+    const follow = async (returnTo: string) => {
+      const start = await browse(
+        `${server.issuer}/connections/${connection}/connect?scopes=events.read&return_to=${encodeURIComponent(returnTo)}`,
+        cookie,
+      );
+      const consent = await browse(start.headers.get('location')!, cookie);
+      return browse(consent.headers.get('location')!, cookie);
+    };
+    const local = await follow('/inbox?tab=connections');
+    expect(local.status).toBe(302);
+    expect(local.headers.get('location')).toBe(`${server.issuer}/inbox?tab=connections`);
+    const offsite = await follow('//attacker.example/');
+    expect(offsite.status).toBe(200);
+    expect(offsite.headers.get('location')).toBeNull();
+  });
+
+  it('connects a user named by sub through the handle', async () => {
+    const info = await server.connections.connect(server.users.bob.sub, connection, {
+      scopes: ['events.read'],
+    });
+    expect(info).toMatchObject({ sub: server.users.bob.sub, connection, scopes: ['events.read'] });
+    expect(info.connectedAt).toBeInstanceOf(Date);
+  });
+
   it('refuses scopes the connection does not have', async () => {
     const { cookie } = await server.login(server.users.alice.login);
     const response = await browse(
