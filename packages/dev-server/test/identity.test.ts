@@ -181,6 +181,20 @@ describe('login and consent pages', () => {
     expect(location.searchParams.get('error_description')).toMatch(/PKCE/);
   });
 
+  it('reads Auth0 `audience` on /authorize as the resource indicator', async () => {
+    const config = await clientConfig(server);
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: 'http://127.0.0.1:3000/callback',
+      scope: 'openid docs:read',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      audience: 'https://unknown.example/',
+    });
+    const response = await fetch(url, { redirect: 'manual' });
+    const location = new URL(response.headers.get('location') ?? '');
+    expect(location.searchParams.get('error')).toBe('invalid_target');
+  });
+
   it('escapes reflected input on the login page', async () => {
     const config = await clientConfig(server);
     const url = client.buildAuthorizationUrl(config, {
