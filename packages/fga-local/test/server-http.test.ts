@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import {
   CredentialsMethod,
   FgaApiAuthenticationError,
@@ -265,6 +266,46 @@ describe('startOpenFgaServer: bearer token', () => {
     const response = await fetch(`${server.apiUrl}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'SERVING' });
+  });
+});
+
+describe('startOpenFgaServer: loopback host names', () => {
+  let server: OpenFgaServer;
+
+  beforeAll(async () => {
+    server = await startOpenFgaServer();
+  });
+  afterAll(() => server.close());
+
+  /** A raw request with a chosen Host header (fetch does not let a caller set Host). */
+  function getStores(host: string): Promise<{ status: number; body: string }> {
+    const url = new URL(`${server.apiUrl}/stores`);
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(
+        { hostname: url.hostname, port: url.port, path: url.pathname, headers: { host } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+  }
+
+  it('refuses a request that names another host (DNS rebinding)', async () => {
+    const response = await getStores('attacker.example:80');
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'forbidden' });
+  });
+
+  it.each(['localhost', '127.0.0.1', '[::1]', 'app.localhost'])('serves Host %s', async (name) => {
+    const port = new URL(server.apiUrl).port;
+    expect((await getStores(`${name}:${port}`)).status).toBe(200);
   });
 });
 

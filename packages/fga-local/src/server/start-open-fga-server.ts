@@ -4,6 +4,7 @@ import { createLocalFga } from '../engine/create-local-fga';
 import type { LocalFga } from '../engine/types';
 import { ApiError, toApiError } from './api-error';
 import { bearerTokenCheck } from './bearer-token';
+import { isLoopbackHost, isLoopbackHostHeader } from './loopback-host';
 import { readJsonBody } from './read-json-body';
 import type { OpenFgaServerLimits, RouteReply } from './route';
 import { matchRoute } from './routes';
@@ -14,7 +15,10 @@ export type { OpenFgaServerLimits } from './route';
 export interface StartOpenFgaServerOptions {
   /** TCP port; `0` (default) picks a free one. */
   port?: number;
-  /** Interface to listen on; default `127.0.0.1` (loopback only). */
+  /**
+   * Interface to listen on; default `127.0.0.1` (loopback only). While bound to a loopback address the
+   * server answers only requests whose `Host` is a loopback name (403 otherwise), against DNS rebinding.
+   */
   host?: string;
   /**
    * When set, every API request must carry `Authorization: Bearer <apiToken>` (OpenFGA's pre-shared key);
@@ -67,6 +71,7 @@ export async function startOpenFgaServer(options: StartOpenFgaServerOptions = {}
   const settings = validateOptions(options);
   const engine = options.engine ?? createLocalFga();
   const authenticate = settings.apiToken === undefined ? undefined : bearerTokenCheck(settings.apiToken);
+  const loopbackOnly = isLoopbackHost(settings.host);
 
   const server = createServer((request, response) => {
     void serve(request, response);
@@ -74,6 +79,9 @@ export async function startOpenFgaServer(options: StartOpenFgaServerOptions = {}
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
+      if (loopbackOnly && !isLoopbackHostHeader(request.headers.host)) {
+        throw new ApiError('forbidden', 'requests must address this server by a loopback host name', 403);
+      }
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (request.method === 'GET' && url.pathname === '/healthz') {
         return sendJson(response, 200, { status: 'SERVING' });
