@@ -11,7 +11,6 @@ import {
 } from '@agentgate/core';
 import { connectionCredentialKey } from './connection-token';
 import { TokenExchangeFailed } from './errors';
-import { raceAbort } from './internal/abort';
 import { createExchangeClient } from './internal/exchange-client';
 import { toGateError } from './internal/gate-errors';
 import { resolveOptions } from './internal/options';
@@ -144,9 +143,10 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     session: AgentSession,
     identity: CacheIdentity,
     scopes: readonly string[],
+    signal: AbortSignal,
   ): Promise<CachedToken> {
     const { connection } = identity;
-    const subjectToken = await session.subjectToken({ type: resolved.subjectTokenType });
+    const subjectToken = await session.subjectToken({ type: resolved.subjectTokenType, signal });
     const loginHint =
       resolved.dialect === 'auth0'
         ? resolved.loginHint?.({ connection, session: toSessionView(session) })
@@ -159,7 +159,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
         subjectTokenType: resolved.subjectTokenType,
         ...(loginHint === undefined ? {} : { loginHint }),
       },
-      undefined,
+      signal,
     );
     await rememberGrant(identity, issued.scopes);
     const missing = scopes.filter((scope) => !issued.scopes.includes(scope));
@@ -223,9 +223,9 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     const identity = identityOf(session, connection);
     const { signal } = request;
     try {
-      signal?.throwIfAborted();
-      const token = await raceAbort(
-        cache.getOrLoad(tokenKey(identity, scopes), () => load(session, identity, scopes)),
+      const token = await cache.getOrLoad(
+        tokenKey(identity, scopes),
+        (flightSignal) => load(session, identity, scopes, flightSignal),
         signal,
       );
       return Object.freeze({ ...token, scopes: Object.freeze([...token.scopes]) });

@@ -159,3 +159,27 @@ class RecordingStore extends MemoryStore {
     await super.put(key, value, options);
   }
 }
+
+describe('token expiry at the provider', () => {
+  it('exchanges again once the provider token expired, and gets a refreshed one that works', async () => {
+    const shortLived = await startDevVaultServer({ externalTokenTtlSeconds: 1 });
+    try {
+      const { session } = await shortLived.session(shortLived.users[0]!.username);
+      await shortLived.connections.connect(session.user.sub, CONNECTION, { scopes: ['events.read'] });
+      const vault = vaultFor(shortLived, { skewSeconds: 0 });
+      const first = await vault.getToken(session, read);
+      expect(first.expiresAt! - Date.now() / 1000).toBeLessThanOrEqual(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await listEvents(shortLived, first.accessToken)).status).toBe(401);
+      const second = await vault.getToken(session, read);
+      expect(second.accessToken).not.toBe(first.accessToken);
+      expect(shortLived.connections.exchangeCount({ outcome: 'issued' })).toBe(2);
+      expect(await listEvents(shortLived, second.accessToken)).toMatchObject({
+        status: 200,
+        body: { user: session.user.sub },
+      });
+    } finally {
+      await shortLived.close();
+    }
+  });
+});

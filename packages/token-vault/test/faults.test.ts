@@ -8,6 +8,7 @@ import { CONNECTION, everythingShown, listEvents, rejectionOf, vaultFor } from '
 // override at the token endpoint; discovery and every other request go to the dev server untouched.
 
 let server: DevVaultServer;
+let tokenUrl: string;
 let alice: Awaited<ReturnType<DevVaultServer['session']>>;
 const read = { connection: CONNECTION, scopes: ['events.read'] };
 
@@ -15,7 +16,15 @@ beforeAll(async () => {
   server = await startDevVaultServer();
   alice = await server.session(server.users[0]!.username);
   await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
+  const metadata = await (await fetch(new URL('.well-known/openid-configuration', server.issuer))).json();
+  tokenUrl = (metadata as { token_endpoint: string }).token_endpoint;
 });
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let round = 0; round < 500 && !condition(); round += 1)
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!condition()) throw new Error('condition not reached');
+}
 
 afterAll(async () => {
   await server?.close();
@@ -109,15 +118,41 @@ describe('transient failures', () => {
     expect(calls.token).toBe(1);
   });
 
-  it('stops waiting when the caller aborts, and denies GUARD_FAILED', async () => {
-    const { fetch } = faultyFetch(hang);
+  it('cancels the request when its only caller aborts, and denies GUARD_FAILED', async () => {
+    const requestSignals: AbortSignal[] = [];
+    const { fetch } = faultyFetch((init) => {
+      if (init.signal) requestSignals.push(init.signal);
+      return hang(init);
+    });
     const controller = new AbortController();
     const pending = vaultFor(server, { fetch, timeoutMs: 60_000 }).getToken(alice.session, {
       ...read,
       signal: controller.signal,
     });
+    await waitUntil(() => requestSignals.length === 1);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { failure: 'aborted' } });
+    expect(requestSignals[0]!.aborted).toBe(true);
+  });
+
+  it('keeps the shared exchange going for the callers that did not abort', async () => {
+    let release: (() => void) | undefined;
+    const { fetch, calls } = faultyFetch(
+      (init) =>
+        new Promise<void>((resolve) => (release = resolve)).then(() => globalThis.fetch(tokenUrl, init)),
+      1,
+    );
+    const vault = vaultFor(server, { fetch });
+    const controller = new AbortController();
+    const leaving = vault.getToken(alice.session, { ...read, signal: controller.signal });
+    const staying = vault.getToken(alice.session, read);
+    await waitUntil(() => release !== undefined);
+    controller.abort();
+    await expect(leaving).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { failure: 'aborted' } });
+    release!();
+    const token = await staying;
+    expect(calls.token).toBe(1);
+    expect((await listEvents(server, token.accessToken)).status).toBe(200);
   });
 
   it('denies GUARD_FAILED when the issuer cannot be discovered', async () => {

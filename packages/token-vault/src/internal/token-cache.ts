@@ -19,6 +19,13 @@ export interface CacheIdentity {
   connection: string;
 }
 
+/** One load in progress, shared by every caller waiting for the same key. */
+interface Flight {
+  readonly promise: Promise<CachedToken>;
+  readonly controller: AbortController;
+  waiters: number;
+}
+
 const PREFIX = 'agentgate:token-vault:v1:';
 const MAX_MEMORY_ENTRIES = 10_000;
 
@@ -39,7 +46,7 @@ export function grantKey(identity: CacheIdentity): string {
  */
 export class TokenCache {
   readonly #memory = new Map<string, { value: unknown; expiresAtMs: number | undefined }>();
-  readonly #flights = new Map<string, Promise<CachedToken>>();
+  readonly #flights = new Map<string, Flight>();
   readonly #store: SealedStore | undefined;
   readonly #now: () => number;
   readonly #skewMs: number;
@@ -50,25 +57,68 @@ export class TokenCache {
     this.#skewMs = options.skewSeconds * 1000;
   }
 
-  /** A live token for `key` (fresh beyond the skew), or the one `load` gets — once for all concurrent callers. */
-  getOrLoad(key: string, load: () => Promise<CachedToken>): Promise<CachedToken> {
+  /**
+   * A live token for `key` (fresh beyond the skew), or the one `load` gets — once for all concurrent callers. A caller
+   * whose `signal` fires stops waiting; when every waiting caller has gone, the load itself is aborted.
+   */
+  getOrLoad(
+    key: string,
+    load: (signal: AbortSignal) => Promise<CachedToken>,
+    signal?: AbortSignal,
+  ): Promise<CachedToken> {
     if (!this.#store) {
       const hit = this.#memoryGet<CachedToken>(key);
       if (hit && this.#fresh(hit)) return Promise.resolve(hit);
     }
-    const pending = this.#flights.get(key);
-    if (pending) return pending;
-    const flight = (async () => {
-      const cached = this.#store ? await this.#store.get<CachedToken>(key) : undefined;
-      if (cached && this.#fresh(cached)) return cached;
-      const token = await load();
-      if (token.expiresAt !== undefined && this.#fresh(token)) {
-        await this.put(key, token, token.expiresAt * 1000 - this.#skewMs);
-      }
-      return token;
-    })().finally(() => this.#flights.delete(key));
-    this.#flights.set(key, flight);
-    return flight;
+    signal?.throwIfAborted();
+    let flight = this.#flights.get(key);
+    if (!flight) {
+      const controller = new AbortController();
+      const promise = (async () => {
+        const cached = this.#store ? await this.#store.get<CachedToken>(key) : undefined;
+        if (cached && this.#fresh(cached)) return cached;
+        const token = await load(controller.signal);
+        if (token.expiresAt !== undefined && this.#fresh(token)) {
+          await this.put(key, token, token.expiresAt * 1000 - this.#skewMs);
+        }
+        return token;
+      })();
+      const started: Flight = { promise, controller, waiters: 0 };
+      promise
+        .finally(() => {
+          if (this.#flights.get(key) === started) this.#flights.delete(key);
+        })
+        .catch(() => undefined);
+      this.#flights.set(key, started);
+      flight = started;
+    }
+    return this.#wait(key, flight, signal);
+  }
+
+  #wait(key: string, flight: Flight, signal: AbortSignal | undefined): Promise<CachedToken> {
+    flight.waiters += 1;
+    if (!signal) return flight.promise;
+    return new Promise<CachedToken>((resolve, reject) => {
+      const onAbort = () => {
+        reject(signal.reason);
+        flight.waiters -= 1;
+        if (flight.waiters === 0) {
+          if (this.#flights.get(key) === flight) this.#flights.delete(key);
+          flight.controller.abort(signal.reason);
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      flight.promise.then(
+        (token) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(token);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   }
 
   async get<T>(key: string): Promise<T | undefined> {

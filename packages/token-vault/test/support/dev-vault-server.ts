@@ -14,8 +14,13 @@ export interface DevVaultServer {
   close(): Promise<void>;
 }
 
-/** Starts `startDevServer()` on loopback, with `extraUsers` more users in tenant `acme` (`user-1@acme`, …). */
-export async function startDevVaultServer(options: { extraUsers?: number } = {}): Promise<DevVaultServer> {
+/**
+ * Starts `startDevServer()` on loopback, with `extraUsers` more users in tenant `acme` (`user-1@acme`, …) and,
+ * optionally, short-lived tokens at the mock provider.
+ */
+export async function startDevVaultServer(
+  options: { extraUsers?: number; externalTokenTtlSeconds?: number } = {},
+): Promise<DevVaultServer> {
   const extra = Array.from({ length: options.extraUsers ?? 0 }, (_, index) => ({
     username: `user-${index + 1}@acme`,
     password: `user-${index + 1}-password`,
@@ -27,6 +32,9 @@ export async function startDevVaultServer(options: { extraUsers?: number } = {})
   }));
   const server = await startDevServer({
     fga: false,
+    ...(options.externalTokenTtlSeconds === undefined
+      ? {}
+      : { externalTokenTtlSeconds: options.externalTokenTtlSeconds }),
     seed: { ...defaultSeed, users: [...defaultSeed.users, ...extra] },
   });
   const agent = server.clients[0]!;
