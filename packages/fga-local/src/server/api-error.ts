@@ -1,12 +1,14 @@
-import { httpStatusForErrorCode, type OpenFgaErrorCode, openFgaErrorCodes } from './error-codes';
+import { FgaError } from '../engine/errors';
 
-/** An error the server answers with OpenFGA's error body `{ code, message }` and HTTP status. */
+/** An error the server answers with OpenFGA's error body `{ code, message }` and an HTTP status. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  /** OpenFGA's code name, e.g. `validation_error`, `unauthenticated`, `undefined_endpoint`. */
+  readonly code: string;
   readonly status: number;
-  readonly code: OpenFgaErrorCode;
 
-  constructor(code: OpenFgaErrorCode, message: string, status = httpStatusForErrorCode(code)) {
+  /** `status` defaults to 400, what OpenFGA sends for every validation code (2000–3499). */
+  constructor(code: string, message: string, status = 400) {
     super(message);
     this.code = code;
     this.status = status;
@@ -23,19 +25,12 @@ export function validationError(message: string): ApiError {
 }
 
 /**
- * Turn anything thrown while serving a request into the error sent back. Engine errors carry OpenFGA's
- * code name (`code`) and keep their message; anything else becomes a bare `internal_error` (500) so that
- * no internal detail leaves the process.
+ * Turn anything thrown while serving a request into the error sent back. The engine's `FgaError` keeps
+ * its OpenFGA code, message and status; anything else becomes a bare `internal_error` (500) so that no
+ * internal detail leaves the process.
  */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    const { code, message, httpStatus } = error as { code: unknown; message?: unknown; httpStatus?: unknown };
-    if (typeof code === 'string' && Object.hasOwn(openFgaErrorCodes, code)) {
-      const status =
-        typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 600 ? httpStatus : undefined;
-      return new ApiError(code, typeof message === 'string' ? message : code, status);
-    }
-  }
-  return new ApiError('internal_error', 'internal error');
+  if (FgaError.isInstance(error)) return new ApiError(error.code, error.message, error.httpStatus);
+  return new ApiError('internal_error', 'internal error', 500);
 }

@@ -11,9 +11,9 @@ export function bearerTokenCheck(apiToken: string): (headers: IncomingHttpHeader
   const expected = digest(apiToken);
   return (headers) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
-    if (!match?.[1]) throw new ApiError('bearer_token_missing', 'missing bearer token');
+    if (!match?.[1]) throw new ApiError('bearer_token_missing', 'missing bearer token', 401);
     if (!timingSafeEqual(digest(match[1]), expected))
-      throw new ApiError('unauthenticated', 'unauthenticated');
+      throw new ApiError('unauthenticated', 'unauthenticated', 401);
   };
 }
 

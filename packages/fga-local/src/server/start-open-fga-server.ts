@@ -88,7 +88,7 @@ export async function startOpenFgaServer(options: StartOpenFgaServerOptions = {}
       }
       authenticate?.(request.headers);
       const match = matchRoute(request.method ?? 'GET', url.pathname);
-      if (!match) throw new ApiError('undefined_endpoint', 'Not Found');
+      if (!match) throw new ApiError('undefined_endpoint', 'Not Found', 404);
       let body: Promise<Record<string, unknown>> | undefined;
       const reply = await match.route.handle({
         engine,
