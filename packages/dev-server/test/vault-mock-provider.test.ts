@@ -28,7 +28,7 @@ function events(token?: string, init: RequestInit = {}) {
 }
 
 beforeAll(async () => {
-  server = await startVaultTestServer({ externalTokenTtlSeconds: 1 });
+  server = await startVaultTestServer({ externalTokenTtlSeconds: 2 });
   alice = await server.login(server.users.alice.login);
   await server.connections.connect(server.users.alice.login, connection, {
     scopes: ['events.read', 'events.write'],
@@ -61,9 +61,9 @@ describe('mock external provider API', () => {
 
   it('refuses a token after it expired, and the exchange refreshes transparently', async () => {
     const first = await exchange();
-    expect(first.expires_in).toBeLessThanOrEqual(1);
+    expect(first.expires_in).toBeLessThanOrEqual(2);
     expect((await events(first.access_token)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
     const expired = await events(first.access_token);
     expect(expired.status).toBe(401);
     expect(expired.headers.get('www-authenticate')).toContain('error="invalid_token"');
@@ -71,6 +71,15 @@ describe('mock external provider API', () => {
     expect(second.access_token).not.toBe(first.access_token);
     expect((await events(second.access_token)).status).toBe(200);
     expect(server.connections.list(server.users.alice.sub)).toHaveLength(1);
+  });
+
+  it('refreshes once for concurrent exchanges after expiry', async () => {
+    const first = await exchange();
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const results = await Promise.all(Array.from({ length: 5 }, () => exchange()));
+    const tokens = new Set(results.map((result) => result.access_token));
+    expect(tokens.size).toBe(1);
+    expect(tokens.has(first.access_token)).toBe(false);
   });
 
   it('keeps the cached access token sealed in the store', async () => {
