@@ -61,6 +61,8 @@ describe('CIBA with rich authorization requests', () => {
       scope: 'refunds:write',
       tenant: 'acme',
       authorization_details: [refund],
+      acr: 'urn:agentgate:loa:2',
+      amr: ['hwk'],
     });
     expect(server.approvals.list({ sub: 'alice' }).find((entry) => entry.id === item.id)?.status).toBe(
       'approved',

@@ -65,6 +65,11 @@ describe('DevServer.login', () => {
     expect(String(payload.scope).split(' ')).toEqual(
       expect.arrayContaining(['calendar:read', 'refunds:write']),
     );
+    expect(payload).toMatchObject({
+      acr: 'urn:agentgate:loa:1',
+      amr: ['pwd'],
+      auth_time: expect.any(Number),
+    });
 
     const idToken = await jwtVerify(tokens.id_token ?? '', jwks, {
       issuer: server.issuer,
@@ -83,6 +88,12 @@ describe('DevServer.login', () => {
     const tokens = await server.login('bob@acme', { acrValues: 'urn:agentgate:loa:2', maxAge: 0 });
     expect(decodeJwt(tokens.id_token ?? '')).toMatchObject({
       sub: 'bob',
+      acr: 'urn:agentgate:loa:2',
+      amr: ['pwd', 'otp'],
+    });
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ acr: 'urn:agentgate:loa:2', amr: ['pwd', 'otp'] });
+    const refreshed = await client.refreshTokenGrant(await clientConfig(server), tokens.refresh_token ?? '');
+    expect(decodeJwt(refreshed.access_token)).toMatchObject({
       acr: 'urn:agentgate:loa:2',
       amr: ['pwd', 'otp'],
     });
@@ -165,6 +176,36 @@ describe('login and consent pages', () => {
     });
     const apiTokens = await server.login('bob@acme');
     await expect(client.fetchUserInfo(config, apiTokens.access_token, 'bob')).rejects.toThrow();
+  });
+
+  it('puts consented authorization_details into the code flow tokens', async () => {
+    const config = await clientConfig(server);
+    const verifier = client.randomPKCECodeVerifier();
+    const details = [
+      { type: 'calendar_event', action: 'create', title: 'Board <meeting>', start: '2026-12-01T09:00Z' },
+    ];
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: 'http://127.0.0.1:3000/callback',
+      scope: 'openid calendar:write',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      authorization_details: JSON.stringify(details),
+    });
+    const browser = new PageSession();
+    const consent = await browser.signIn(url, 'alice@acme', 'alice-password');
+    const html = await consent.response.text();
+    expect(html).toContain('Create calendar event &quot;Board &lt;meeting&gt;&quot; at 2026-12-01T09:00Z');
+    const confirm = /action="(\/interaction\/[\w-]+\/confirm)"/.exec(html)?.[1] ?? '';
+    const confirmUrl = new URL(confirm, consent.url);
+    let response = await browser.request(confirmUrl, { form: {} });
+    let location = new URL(response.headers.get('location') ?? '', confirmUrl);
+    while (!location.href.startsWith('http://127.0.0.1:3000/callback')) {
+      response = await browser.request(location);
+      location = new URL(response.headers.get('location') ?? '', location);
+    }
+    const tokens = await client.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier });
+    expect(tokens.authorization_details).toEqual(details);
+    expect(decodeJwt(tokens.access_token).authorization_details).toEqual(details);
   });
 
   it('refuses an authorization request without PKCE', async () => {

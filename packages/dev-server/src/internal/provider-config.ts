@@ -45,6 +45,12 @@ const builtInGrantTypes = [
   'urn:openid:params:grant-type:ciba',
 ];
 
+interface AuthenticationFacts {
+  acr?: string;
+  amr?: string[];
+  authTime?: number;
+}
+
 /** Requires a fresh login when `acr_values` asks for LoA 2 and the session only has LoA 1. */
 function stepUpPolicy() {
   const policy = interactionPolicy.base();
@@ -177,9 +183,20 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
         },
       };
     },
-    async extraTokenClaims(_ctx: KoaContextWithOIDC, token: { accountId?: string }) {
+    async extraTokenClaims(ctx: KoaContextWithOIDC, token: { accountId?: string; kind?: string }) {
       const user = token.accountId ? accounts.bySub(token.accountId) : undefined;
-      return user ? { tenant: user.tenant, roles: user.roles } : undefined;
+      if (!user) return undefined;
+      // RFC 9068 §2.2.1: how and when the user authenticated, so APIs can demand step-up.
+      const entities = (ctx?.oidc?.entities ?? {}) as Record<string, AuthenticationFacts | undefined>;
+      const source =
+        entities.AuthorizationCode ?? entities.RefreshToken ?? entities.BackchannelAuthenticationRequest;
+      return {
+        tenant: user.tenant,
+        roles: user.roles,
+        ...(token.kind === 'AccessToken' && source?.acr ? { acr: source.acr } : {}),
+        ...(token.kind === 'AccessToken' && source?.amr ? { amr: source.amr } : {}),
+        ...(token.kind === 'AccessToken' && source?.authTime ? { auth_time: source.authTime } : {}),
+      };
     },
     interactions: {
       policy: stepUpPolicy(),
