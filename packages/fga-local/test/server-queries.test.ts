@@ -22,18 +22,15 @@ type document
 
 let server: OpenFgaServer;
 let fga: OpenFgaClient;
+let storeId: string;
 
 beforeAll(async () => {
   server = await startOpenFgaServer();
   const admin = new OpenFgaClient({ apiUrl: server.apiUrl });
-  const { id } = await admin.createStore({ name: 'queries' });
-  fga = new OpenFgaClient({ apiUrl: server.apiUrl, storeId: id });
+  storeId = (await admin.createStore({ name: 'queries' })).id;
+  fga = new OpenFgaClient({ apiUrl: server.apiUrl, storeId });
   const { authorization_model_id } = await fga.writeAuthorizationModel(model);
-  fga = new OpenFgaClient({
-    apiUrl: server.apiUrl,
-    storeId: id,
-    authorizationModelId: authorization_model_id,
-  });
+  fga = new OpenFgaClient({ apiUrl: server.apiUrl, storeId, authorizationModelId: authorization_model_id });
   await fga.write({
     writes: [
       { user: 'user:anne', relation: 'member', object: 'group:eng' },
@@ -104,6 +101,34 @@ describe('startOpenFgaServer: batch check', () => {
     });
     const byId = Object.fromEntries(result.map((entry) => [entry.correlationId, entry.allowed]));
     expect(byId).toEqual({ design: true, secret: false, contextual: true });
+  });
+
+  it('answers an invalid item with its own error and still answers the others', async () => {
+    const { result } = await fga.batchCheck({
+      checks: [
+        { user: 'user:anne', relation: 'viewer', object: 'document:design', correlationId: 'good' },
+        { user: 'user:anne', relation: 'no_such_relation', object: 'document:design', correlationId: 'bad' },
+      ],
+    });
+    const byId = Object.fromEntries(result.map((entry) => [entry.correlationId, entry]));
+    expect(byId.good).toMatchObject({ allowed: true });
+    expect(byId.bad).toMatchObject({ allowed: false, error: { input_error: 'validation_error' } });
+  });
+
+  it('refuses duplicate correlation ids', async () => {
+    const tupleKey = { user: 'user:anne', relation: 'viewer', object: 'document:design' };
+    const response = await fetch(`${server.apiUrl}/stores/${storeId}/batch-check`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        checks: [
+          { tuple_key: tupleKey, correlation_id: 'same' },
+          { tuple_key: tupleKey, correlation_id: 'same' },
+        ],
+      }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'validation_error' });
   });
 
   it('splits more than 50 checks into several requests (the SDK honours the server limit)', async () => {
