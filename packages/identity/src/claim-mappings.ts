@@ -108,7 +108,10 @@ export function applyClaimMapping(
   mapping: ClaimMapping | undefined,
   claims: TokenClaims,
 ): { tenant: string | undefined; roles: string[]; scopes: string[] } {
-  const effective = { ...claimMappings.standard, ...mapping };
+  const overrides = Object.fromEntries(
+    Object.entries(mapping ?? {}).filter(([, reader]) => reader !== undefined),
+  );
+  const effective = { ...claimMappings.standard, ...overrides } as Required<ClaimMapping>;
   const tenant = read(effective.tenant, claims, 'tenant');
   return {
     tenant: tenant === undefined ? undefined : stringOf(tenant, 'tenant'),

@@ -13,7 +13,7 @@ export { LoginFailed, TokenVerificationFailed } from './errors';
 // Guards
 export { requireActiveSession } from './guards/require-active-session';
 export type { RequireFreshAuthOptions, StepUpDetails } from './guards/require-fresh-auth';
-export { requireFreshAuth } from './guards/require-fresh-auth';
+export { requireFreshAuth, stepUpOptions } from './guards/require-fresh-auth';
 export type { RequireRolesOptions } from './guards/require-roles';
 export { requireRoles } from './guards/require-roles';
 export { requireScopes } from './guards/require-scopes';

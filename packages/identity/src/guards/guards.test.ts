@@ -8,7 +8,7 @@ import {
 } from '@agentgate/core';
 import { describe, expect, it, vi } from 'vitest';
 import { requireActiveSession } from './require-active-session';
-import { requireFreshAuth } from './require-fresh-auth';
+import { requireFreshAuth, stepUpOptions } from './require-fresh-auth';
 import { requireRoles } from './require-roles';
 import { requireScopes } from './require-scopes';
 import { requireTenant } from './require-tenant';
@@ -168,6 +168,19 @@ describe('requireFreshAuth', () => {
   it('interrupts when the session does not say when the user logged in', async () => {
     const { error } = await run(createSession({ sub: 'bob' }), requireFreshAuth({ maxAgeSeconds: 60 }));
     expect(error).toMatchObject({ code: 'STEP_UP_REQUIRED', details: { reason: 'auth_time_missing' } });
+  });
+
+  it('turns the interrupt, or its JSON form, into createAuthorization options', async () => {
+    const guard = requireFreshAuth({ maxAgeSeconds: 60, acr: ['urn:a', 'urn:b'], now: at(1_000_100) });
+    const { error } = await run(alice, guard);
+    expect(stepUpOptions(error)).toEqual({ maxAge: 60, acrValues: 'urn:a urn:b' });
+    expect(stepUpOptions((error as GateInterrupt).toJSON())).toEqual({
+      maxAge: 60,
+      acrValues: 'urn:a urn:b',
+    });
+    expect(stepUpOptions(new GateDenied('FORBIDDEN', 'no'))).toBeUndefined();
+    expect(stepUpOptions(new GateInterrupt('STEP_UP_REQUIRED', 'no params'))).toBeUndefined();
+    expect(stepUpOptions('STEP_UP_REQUIRED')).toBeUndefined();
   });
 
   it('refuses misuse at creation', () => {

@@ -1,4 +1,4 @@
-import { defineGuard, GateInterrupt, type Guard } from '@agentgate/core';
+import { defineGuard, GateInterrupt, type Guard, isGateInterrupt } from '@agentgate/core';
 
 /** Options of {@link requireFreshAuth}. */
 export interface RequireFreshAuthOptions {
@@ -78,4 +78,20 @@ export function requireFreshAuth(options: RequireFreshAuthOptions): Guard {
       }
     },
   });
+}
+
+/**
+ * The `createAuthorization` options that answer a `STEP_UP_REQUIRED` interrupt from {@link requireFreshAuth} (the
+ * instance or its JSON form), or `undefined` for anything else.
+ *
+ * @example
+ * const stepUp = stepUpOptions(error);
+ * if (stepUp) return redirect((await login.createAuthorization(stepUp)).url);
+ */
+export function stepUpOptions(interrupt: unknown): { maxAge: number; acrValues?: string } | undefined {
+  if (!isGateInterrupt(interrupt) || interrupt.code !== 'STEP_UP_REQUIRED') return undefined;
+  const params = (interrupt.details as Partial<StepUpDetails>).authorizationParams;
+  const maxAge = Number(params?.max_age);
+  if (params === undefined || !Number.isInteger(maxAge) || maxAge < 0) return undefined;
+  return { maxAge, ...(typeof params.acr_values === 'string' ? { acrValues: params.acr_values } : {}) };
 }
