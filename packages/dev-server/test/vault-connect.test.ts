@@ -165,6 +165,22 @@ describe('connect flow over HTTP', () => {
     });
   });
 
+  it('renders the connections page with connect and disconnect controls for a browser', async () => {
+    await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
+    const { cookie: aliceCookie } = await server.login(server.users.alice.login);
+    const { cookie: bobCookie } = await server.login(server.users.bob.login);
+    const alicePage = await (
+      await browse(`${server.issuer}/connections`, aliceCookie, { headers: { accept: 'text/html' } })
+    ).text();
+    expect(alicePage).toContain('granted: events.read');
+    expect(alicePage).toContain(`action="/connections/${connection}/disconnect"`);
+    const bobPage = await (
+      await browse(`${server.issuer}/connections`, bobCookie, { headers: { accept: 'text/html' } })
+    ).text();
+    expect(bobPage).toContain(`href="/connections/${connection}/connect?scopes=events.read%20events.write`);
+    expect(bobPage).not.toContain('disconnect');
+  });
+
   it('keeps tokens out of the store in plain text', async () => {
     await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
     const [refreshToken] = server.connections.externalRefreshTokens(server.users.alice.sub, connection);

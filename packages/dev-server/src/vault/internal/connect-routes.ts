@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { parseScopes, sendJson, sendPage } from './http';
+import { escapeHtml, parseScopes, sendHtml, sendJson, sendPage } from './http';
 import { ConnectFailed, type VaultCore } from './vault-core';
 
 const ROUTE = /^\/connections(?:\/([a-z0-9][a-z0-9-]*)\/(connect|callback|disconnect))?$/;
@@ -16,9 +16,31 @@ function safeReturnTo(value: string | null): string | undefined {
   return value;
 }
 
+function connectionsPage(
+  connections: readonly {
+    name: string;
+    displayName: string;
+    scopes: readonly string[];
+    connected: boolean;
+    grantedScopes: readonly string[];
+  }[],
+): string {
+  const rows = connections.map((connection) => {
+    const name = escapeHtml(connection.name);
+    const all = encodeURIComponent(connection.scopes.join(' '));
+    const action = connection.connected
+      ? `granted: ${escapeHtml(connection.grantedScopes.join(' '))}
+<a href="/connections/${name}/connect?scopes=${all}&amp;return_to=%2Fconnections">add scopes</a>
+<form method="post" action="/connections/${name}/disconnect"><button type="submit">Disconnect</button></form>`
+      : `<a href="/connections/${name}/connect?scopes=${all}&amp;return_to=%2Fconnections">Connect</a>`;
+    return `<li><strong>${escapeHtml(connection.displayName)}</strong> (${name}) ${action}</li>`;
+  });
+  return `<ul>${rows.join('')}</ul>`;
+}
+
 /**
  * Koa middleware for the signed-in user's connected accounts:
- * - `GET  /connections`                          the user's connections (JSON)
+ * - `GET  /connections`                          the user's connections (HTML page, or JSON)
  * - `GET  /connections/:connection/connect`      `?scopes=a b` (or `scope`), optional `return_to=/path`
  * - `GET  /connections/:connection/callback`     the external provider's redirect back
  * - `POST /connections/:connection/disconnect`   revoke at the provider and forget
@@ -41,18 +63,20 @@ export function connectRoutes(core: VaultCore) {
         ctx.status = 405;
         return;
       }
-      return sendJson(ctx, 200, {
-        connections: [...core.connections.values()].map((definition) => {
-          const record = core.store.get(user.sub, definition.name);
-          return {
-            name: definition.name,
-            displayName: definition.displayName,
-            scopes: definition.scopes,
-            connected: record !== undefined,
-            grantedScopes: record?.scopes ?? [],
-          };
-        }),
+      const connections = [...core.connections.values()].map((definition) => {
+        const record = core.store.get(user.sub, definition.name);
+        return {
+          name: definition.name,
+          displayName: definition.displayName,
+          scopes: definition.scopes,
+          connected: record !== undefined,
+          grantedScopes: record?.scopes ?? [],
+        };
       });
+      if (wantsJson(ctx)) {
+        return sendJson(ctx, 200, { connections });
+      }
+      return sendHtml(ctx, 200, 'Connected accounts', connectionsPage(connections));
     }
     const definition = core.connections.get(connection);
     if (!definition) {

@@ -33,12 +33,17 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-/** A small HTML page; `title` and `message` are escaped here. */
-export function sendPage(ctx: Context, status: number, title: string, message: string): void {
+/** An HTML page around `body` (already safe HTML); `title` is escaped here. */
+export function sendHtml(ctx: Context, status: number, title: string, body: string): void {
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'text/html; charset=utf-8';
-  ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+  ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+}
+
+/** A small HTML page with one message; `title` and `message` are escaped here. */
+export function sendPage(ctx: Context, status: number, title: string, message: string): void {
+  sendHtml(ctx, status, title, `<p>${escapeHtml(message)}</p>`);
 }
 
 /** Splits a space- or comma-separated scope list, dropping empties and duplicates. */
