@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Store } from '@agentgate/core';
 
 /** What a store holds for one cached token: AES-256-GCM ciphertext, never the token. */
@@ -18,9 +18,12 @@ export function parseEncryptionKey(key: Uint8Array | string, caller: string): Bu
   return bytes;
 }
 
+const PREFIX = 'agentgate:token-vault:v1:';
+
 /**
  * A `Store` view that encrypts each value with AES-256-GCM, binding it to its key (as additional authenticated data),
- * so a record copied under another key, edited, or read with another encryption key does not open.
+ * so a record copied under another key, edited, or read with another encryption key does not open. Keys are stored as
+ * `agentgate:token-vault:v1:<sha256>`, so they name no user, tenant or connection.
  */
 export class SealedStore {
   readonly #store: Store;
@@ -32,7 +35,8 @@ export class SealedStore {
   }
 
   /** The value, or `undefined` when absent or when it does not open (it is then deleted). */
-  async get<T>(key: string): Promise<T | undefined> {
+  async get<T>(name: string): Promise<T | undefined> {
+    const key = storeKey(name);
     const record = await this.#store.get<SealedRecord>(key);
     if (record === undefined) return undefined;
     try {
@@ -43,7 +47,8 @@ export class SealedStore {
     }
   }
 
-  async put(key: string, value: unknown, ttlSeconds: number | undefined): Promise<void> {
+  async put(name: string, value: unknown, ttlSeconds: number | undefined): Promise<void> {
+    const key = storeKey(name);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(key, 'utf8'));
@@ -57,8 +62,8 @@ export class SealedStore {
     await this.#store.put(key, record, ttlSeconds === undefined ? undefined : { ttlSeconds });
   }
 
-  delete(key: string): Promise<boolean> {
-    return this.#store.delete(key);
+  delete(name: string): Promise<boolean> {
+    return this.#store.delete(storeKey(name));
   }
 
   #open(record: SealedRecord, key: string): string {
@@ -72,4 +77,9 @@ export class SealedStore {
       'utf8',
     );
   }
+}
+
+/** The key a value named `name` is stored under: a digest, so the store learns nothing from it. */
+export function storeKey(name: string): string {
+  return `${PREFIX}${createHash('sha256').update(name, 'utf8').digest('base64url')}`;
 }

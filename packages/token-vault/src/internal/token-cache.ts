@@ -1,4 +1,3 @@
-import { canonicalJson, sha256Hex } from '@agentgate/core';
 import type { SealedStore } from './sealed-store';
 
 /** A token as the cache keeps it. `expiresAt` is in epoch seconds. */
@@ -26,18 +25,36 @@ interface Flight {
   waiters: number;
 }
 
-const PREFIX = 'agentgate:token-vault:v1:';
 const MAX_MEMORY_ENTRIES = 10_000;
 
-/** The cache key of a token: a digest, so store keys name no user, tenant or connection. */
+/**
+ * The cache key of a token: every part of the identity plus the scope set, in a fixed order. In a store the key is
+ * hashed first, so store keys name no user, tenant or connection.
+ */
 export function tokenKey(identity: CacheIdentity, scopes: readonly string[]): string {
-  const scopeSet = [...new Set(scopes)].sort();
-  return `${PREFIX}token:${sha256Hex(canonicalJson({ ...identity, tenant: identity.tenant ?? null, scopeSet }))}`;
+  return JSON.stringify([
+    'token',
+    identity.issuer,
+    identity.clientId,
+    identity.userIssuer,
+    identity.sub,
+    identity.tenant ?? null,
+    identity.connection,
+    ...[...new Set(scopes)].sort(),
+  ]);
 }
 
 /** The key of what a user granted for a connection (any scope set). */
 export function grantKey(identity: CacheIdentity): string {
-  return `${PREFIX}grant:${sha256Hex(canonicalJson({ ...identity, tenant: identity.tenant ?? null }))}`;
+  return JSON.stringify([
+    'grant',
+    identity.issuer,
+    identity.clientId,
+    identity.userIssuer,
+    identity.sub,
+    identity.tenant ?? null,
+    identity.connection,
+  ]);
 }
 
 /**
