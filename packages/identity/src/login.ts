@@ -3,6 +3,7 @@ import type { AgentSession } from '@agentgate/core';
 import * as oidc from 'openid-client';
 import type { ClaimMapping } from './claim-mappings';
 import { LoginFailed, TokenVerificationFailed } from './errors';
+import { abortable } from './internal/abortable';
 import { fromOidcError } from './internal/oidc-errors';
 import { createAccessTokenVerifier, type VerifiedAccessToken } from './verify-access-token';
 
@@ -170,7 +171,8 @@ export function createLogin(options: CreateLoginOptions): Login {
         if (configuration === discovery) configuration = undefined;
       });
     }
-    return withSignal(signal, () => configuration as Promise<oidc.Configuration>).catch((error: unknown) => {
+    signal?.throwIfAborted();
+    return abortable(configuration, signal).catch((error: unknown) => {
       throw fromOidcError(`discovery of '${settings.issuer}'`, error, signal);
     });
   };

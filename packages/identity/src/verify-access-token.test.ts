@@ -149,6 +149,11 @@ describe('verifyAccessToken', () => {
     ['a token without typ', () => idp.sign({}, { header: { typ: undefined } }), 'typ'],
     ['a token without sub', () => idp.sign({}, { omit: ['sub'] }), 'claims'],
     ['a token without exp', () => idp.sign({}, { omit: ['exp'] }), 'claims'],
+    [
+      'a token whose iat is not a number',
+      () => idp.sign({ iat: 'yesterday' as unknown as number }),
+      'claims',
+    ],
     ['a token with roles of the wrong type', () => idp.sign({ roles: 'admin,root'.length }), 'claims'],
     [
       "a token from a second issuer's key (valid signature, other kid)",

@@ -232,7 +232,10 @@ async function verifyClaims(
     throw fromJoseError(error);
   }
   const now = Math.floor(Date.now() / 1000);
-  if (typeof payload.iat !== 'number' || payload.iat > now + settings.clockToleranceSeconds) {
+  if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) {
+    throw new TokenVerificationFailed('claims', 'the "iat" claim must be a number');
+  }
+  if (payload.iat > now + settings.clockToleranceSeconds) {
     throw new TokenVerificationFailed('not_yet_valid', 'the token was issued in the future ("iat")');
   }
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) {

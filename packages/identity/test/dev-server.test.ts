@@ -305,6 +305,38 @@ describe('background sessions', () => {
     expect(first.ran + second.ran).toBe(2);
   });
 
+  it('an unreachable provider denies the call but keeps the grant for the next attempt', async () => {
+    const store = new MemoryStore();
+    const { tokens } = await browserLogin();
+    let offline = false;
+    const client = server.clients[0]!;
+    const flakyLogin = createLogin({
+      issuer: server.issuer,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      redirectUri,
+      resource: server.apiAudience,
+      allowInsecureRequests: true,
+      // Fault injection: the network drops token requests while `offline` (a real server cannot do this).
+      fetch: async (input, init) => {
+        if (offline && String(input).includes('/token')) throw new TypeError('fetch failed');
+        return fetch(input, init);
+      },
+    });
+    const session = await createBackgroundSession({ login: flakyLogin, store, tokens, sessionId: 'run-3' });
+    offline = true;
+    const failed = await gated(session, [requireActiveSession()]);
+    expect(failed).toMatchObject({
+      ran: 0,
+      error: { code: 'NO_SESSION', details: { reason: 'unavailable' } },
+    });
+    expect(await store.get(backgroundSessionKey('run-3'))).toMatchObject({
+      refreshToken: tokens.refreshToken,
+    });
+    offline = false;
+    expect((await gated(session, [requireActiveSession()])).ran).toBe(1);
+  });
+
   it('refuses tokens without a refresh token', async () => {
     const { tokens } = await browserLogin();
     const { refreshToken: _dropped, ...withoutRefresh } = tokens;
