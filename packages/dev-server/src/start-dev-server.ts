@@ -105,6 +105,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
   });
   const port = (server.address() as AddressInfo).port;
   const issuer = `${certificates ? 'https' : 'http'}://${urlHost(host)}:${port}/`;
+  let closeVault: (() => Promise<void>) | undefined;
 
   try {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -162,6 +163,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
       }),
     );
     vault.attach(provider);
+    closeVault = () => vault.close();
     provider.use(
       createRequestNormalizer({
         tokenPath: '/oauth/token',
@@ -220,6 +222,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
       close,
     };
   } catch (error) {
+    await closeVault?.().catch(() => {});
     server.closeAllConnections?.();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;

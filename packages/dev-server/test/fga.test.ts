@@ -1,6 +1,6 @@
 import { OpenFgaClient } from '@openfga/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevServer, startDevServer } from '../src/index';
+import { type DevServer, defaultSeed, startDevServer } from '../src/index';
 
 let server: DevServer;
 let fga: OpenFgaClient;
@@ -48,5 +48,13 @@ describe('DevServer.fga', () => {
   it('lists the documents a user may view', async () => {
     const { objects } = await fga.listObjects({ user: 'user:bob', relation: 'viewer', type: 'doc' });
     expect(objects.sort()).toEqual(['doc:acme-expenses', 'doc:acme-onboarding']);
+  });
+});
+
+describe('startDevServer with a broken FGA seed', () => {
+  it('fails with a clear error instead of serving an unseeded store', async () => {
+    await expect(
+      startDevServer({ seed: { ...defaultSeed, fga: { model: 'model\n  schema 1.1\ntype', tuples: [] } } }),
+    ).rejects.toThrow(/could not seed the FGA store/);
   });
 });

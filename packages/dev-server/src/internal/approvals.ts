@@ -6,7 +6,7 @@ import { parseAuthorizationDetails } from './authorization-details';
 
 const oidcScopes = new Set(['openid', 'offline_access', 'profile', 'email']);
 
-interface Record {
+interface ApprovalRecord {
   item: Omit<ApprovalItem, 'status'> & { decided?: 'approved' | 'denied' };
   requestId: string;
   resource: string[];
@@ -47,7 +47,7 @@ function matches(item: ApprovalItem, filter: ApprovalFilter): boolean {
 
 /** Keeps the CIBA requests raised on this server and decides them through `provider.backchannelResult`. */
 export class ApprovalRegistry implements DevApprovals {
-  readonly #records = new Map<string, Record>();
+  readonly #records = new Map<string, ApprovalRecord>();
   readonly #waiters = new Set<Waiter>();
   readonly #provider: () => Provider;
   readonly #apiScopes: Set<string>;
@@ -61,7 +61,7 @@ export class ApprovalRegistry implements DevApprovals {
   register(request: BackchannelRequestView, clientName: string): ApprovalItem {
     const params = request.params ?? {};
     const bindingMessage = typeof params.binding_message === 'string' ? params.binding_message : undefined;
-    const record: Record = {
+    const record: ApprovalRecord = {
       requestId: request.jti,
       resource: request.resource === undefined ? [] : [request.resource].flat(),
       item: {
@@ -125,7 +125,7 @@ export class ApprovalRegistry implements DevApprovals {
     });
   }
 
-  #view(record: Record): ApprovalItem {
+  #view(record: ApprovalRecord): ApprovalItem {
     const { decided, ...item } = record.item;
     const status =
       decided ??
