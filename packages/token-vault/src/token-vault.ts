@@ -14,8 +14,12 @@ import { TokenExchangeFailed } from './errors';
 import { createExchangeClient } from './internal/exchange-client';
 import { toGateError } from './internal/gate-errors';
 import { resolveOptions } from './internal/options';
+import { assertSession, validateRequest } from './internal/requests';
 import { SealedStore } from './internal/sealed-store';
 import { type CachedToken, type CacheIdentity, grantKey, TokenCache, tokenKey } from './internal/token-cache';
+
+/** How long the vault remembers the scopes a user granted for a connection. */
+const GRANT_TTL_SECONDS = 30 * 24 * 3600;
 
 /** `'rfc8693'`: standard OAuth 2.0 Token Exchange; `'auth0'`: Auth0 Token Vault's federated-connection exchange. */
 export type TokenVaultDialect = 'rfc8693' | 'auth0';
@@ -135,8 +139,9 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     connection,
   });
 
+  /** What the user granted for a connection, so a scope upgrade asks for the old scopes too. */
   async function rememberGrant(identity: CacheIdentity, scopes: readonly string[]): Promise<void> {
-    await cache.put(grantKey(identity), [...scopes], undefined);
+    await cache.put(grantKey(identity), [...scopes], resolved.now() + GRANT_TTL_SECONDS * 1000);
   }
 
   async function load(
@@ -195,7 +200,12 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
             : `token exchange for connection '${connection}' failed: ${error instanceof Error ? error.message : String(error)}`,
           { connection, failure: signal?.aborted ? 'aborted' : 'failed', cause: error },
         );
-    const granted = (await cache.get<string[]>(grantKey(identity)).catch(() => undefined)) ?? [];
+    // A connection that is gone (never made, or revoked) has no grant left to keep.
+    if (failed.failure === 'not_connected') await cache.delete(grantKey(identity)).catch(() => undefined);
+    const granted =
+      failed.failure === 'missing_scopes'
+        ? ((await cache.get<string[]>(grantKey(identity)).catch(() => undefined)) ?? [])
+        : [];
     const requiredScopes = [...new Set([...scopes, ...granted])].sort();
     let connectUrl: string | undefined;
     if (resolved.connectUrl && (failed.failure === 'not_connected' || failed.failure === 'missing_scopes')) {
@@ -266,31 +276,4 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       } satisfies Guard<Args>);
     },
   };
-}
-
-function assertSession(session: AgentSession): void {
-  if (typeof session?.user?.sub !== 'string' || typeof session.subjectToken !== 'function') {
-    throw new GateDenied('NO_SESSION', 'the token vault needs a session with a user and a subject token');
-  }
-}
-
-function validateRequest(
-  request: ConnectionRequest,
-  method: string,
-): { connection: string; scopes: string[] } {
-  const connection = request?.connection;
-  if (typeof connection !== 'string' || !/^[\w.:-]+$/.test(connection)) {
-    throw new TypeError(
-      `vault.${method}: connection must be a non-empty name (letters, digits, '.', ':', '_', '-')`,
-    );
-  }
-  const scopes = request.scopes;
-  if (
-    !Array.isArray(scopes) ||
-    scopes.length === 0 ||
-    scopes.some((scope) => typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
-  ) {
-    throw new TypeError(`vault.${method}: scopes must be a non-empty array of OAuth scope tokens`);
-  }
-  return { connection, scopes: [...new Set(scopes as string[])].sort() };
 }

@@ -66,6 +66,12 @@ export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
     if (typeof response.access_token !== 'string' || response.access_token.length === 0) {
       throw new TypeError('the token endpoint response has no access_token');
     }
+    if (response.token_type?.toLowerCase() !== 'bearer') {
+      // A DPoP-bound or `N_A` token cannot be used as a bearer token by the tool: refuse it.
+      throw new TypeError(
+        `the token endpoint issued an unusable token_type '${String(response.token_type)}'`,
+      );
+    }
     const granted =
       typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : undefined;
     return {
