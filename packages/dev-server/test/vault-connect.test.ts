@@ -104,6 +104,24 @@ describe('connect flow over HTTP', () => {
     expect(info.connectedAt).toBeInstanceOf(Date);
   });
 
+  it('reports a refusal by the provider and stores nothing', async () => {
+    const { cookie } = await server.login(server.users.alice.login);
+    const start = await browse(
+      `${server.issuer}/connections/${connection}/connect?scopes=events.read`,
+      cookie,
+    );
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const callback = new URL(`${server.issuer}/connections/${connection}/callback`);
+    callback.search = new URLSearchParams({ error: 'access_denied', state }).toString();
+    const response = await browse(callback, cookie);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: 'connect_failed',
+      error_description: expect.stringContaining('access_denied'),
+    });
+    expect(server.connections.list(server.users.alice.sub)).toEqual([]);
+  });
+
   it('refuses scopes the connection does not have', async () => {
     const { cookie } = await server.login(server.users.alice.login);
     const response = await browse(
@@ -148,6 +166,18 @@ describe('connect flow over HTTP', () => {
     expect(server.connections.externalRefreshTokens(server.users.alice.sub, connection)).toEqual([]);
   });
 
+  it('forgets the grant even when the revocation call is aborted', async () => {
+    await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
+    await expect(
+      server.connections.disconnect(server.users.alice.sub, connection, { signal: AbortSignal.abort() }),
+    ).rejects.toThrow();
+    expect(server.connections.list(server.users.alice.sub)).toEqual([]);
+    // Not revoked at the provider: the abort happened before the request.
+    expect(server.connections.externalRefreshTokens(server.users.alice.sub, connection)).toHaveLength(1);
+    server.connections.revokeExternally(server.users.alice.sub, connection);
+    expect(server.connections.externalRefreshTokens(server.users.alice.sub, connection)).toEqual([]);
+  });
+
   it('lists the signed-in user’s connections', async () => {
     await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
     const { cookie } = await server.login(server.users.alice.login);
@@ -183,7 +213,9 @@ describe('connect flow over HTTP', () => {
 
   it('keeps tokens out of the store in plain text', async () => {
     await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
-    const [refreshToken] = server.connections.externalRefreshTokens(server.users.alice.sub, connection);
+    const live = server.connections.externalRefreshTokens(server.users.alice.sub, connection);
+    expect(live).toHaveLength(1);
+    const [refreshToken] = live;
     expect(refreshToken).toMatch(/^[\w-]{40,}$/);
     const dump = JSON.stringify(server.connections.storeSnapshot());
     expect(dump).toContain(server.users.alice.sub);

@@ -143,9 +143,9 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
       }
       return info(record);
     },
-    disconnect: (sub, connection) => {
+    disconnect: (sub, connection, disconnectOptions = {}) => {
       knownConnection(connection);
-      return core.disconnect(sub, connection);
+      return core.disconnect(sub, connection, disconnectOptions.signal);
     },
     list: (sub) => core.store.list(sub).map(info),
     revokeExternally(sub, connection) {

@@ -52,8 +52,11 @@ export interface DevConnections {
     connection: string,
     options?: { scopes?: readonly string[]; signal?: AbortSignal },
   ): Promise<DevConnectionInfo>;
-  /** Revokes the stored refresh token at the external provider and forgets it; false when not connected. */
-  disconnect(sub: string, connection: string): Promise<boolean>;
+  /**
+   * Forgets the stored grant and revokes its refresh token at the external provider; false when not
+   * connected. The grant is forgotten even when the revocation call fails or is aborted.
+   */
+  disconnect(sub: string, connection: string, options?: { signal?: AbortSignal }): Promise<boolean>;
   list(sub: string): DevConnectionInfo[];
   /**
    * Simulates the user removing access at the external provider: its refresh and access tokens stop

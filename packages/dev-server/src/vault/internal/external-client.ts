@@ -1,4 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as oauth from 'openid-client';
+
+/** The caller's AbortSignal for the request openid-client is about to make. */
+const callSignal = new AsyncLocalStorage<AbortSignal | undefined>();
 
 /** The vault's OAuth client at the mock external provider of one connection (real HTTP, `openid-client`). */
 export class ExternalClient {
@@ -28,10 +32,12 @@ export class ExternalClient {
     if (baseUrl.startsWith('http:')) {
       oauth.allowInsecureRequests(this.#config);
     }
-    if (options.fetch) {
-      const fetchImplementation = options.fetch;
-      this.#config[oauth.customFetch] = (url, init) => fetchImplementation(url, init as RequestInit);
-    }
+    const fetchImplementation = options.fetch ?? fetch;
+    this.#config[oauth.customFetch] = (url, init) => {
+      const caller = callSignal.getStore();
+      const signal = caller && init.signal ? AbortSignal.any([caller, init.signal]) : (caller ?? init.signal);
+      return fetchImplementation(url, { ...(init as RequestInit), ...(signal ? { signal } : {}) });
+    };
   }
 
   authorizationUrl(parameters: { scopes: readonly string[]; state: string; codeChallenge: string }): URL {
@@ -55,8 +61,10 @@ export class ExternalClient {
     return oauth.refreshTokenGrant(this.#config, refreshToken);
   }
 
-  async revoke(token: string): Promise<void> {
-    await oauth.tokenRevocation(this.#config, token, { token_type_hint: 'refresh_token' });
+  async revoke(token: string, signal?: AbortSignal): Promise<void> {
+    await callSignal.run(signal, () =>
+      oauth.tokenRevocation(this.#config, token, { token_type_hint: 'refresh_token' }),
+    );
   }
 }
 

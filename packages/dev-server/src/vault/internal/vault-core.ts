@@ -208,13 +208,13 @@ export class VaultCore {
   }
 
   /** Revokes the stored refresh token at the external provider and deletes the record. */
-  async disconnect(sub: string, connection: string): Promise<boolean> {
+  async disconnect(sub: string, connection: string, signal?: AbortSignal): Promise<boolean> {
     const record = this.store.get(sub, connection);
     if (!record) {
       return false;
     }
     this.store.delete(sub, connection);
-    await this.#externalClient(connection).revoke(this.store.open(record).refreshToken);
+    await this.#externalClient(connection).revoke(this.store.open(record).refreshToken, signal);
     return true;
   }
 
