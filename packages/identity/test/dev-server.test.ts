@@ -337,6 +337,27 @@ describe('background sessions', () => {
     expect((await gated(session, [requireActiveSession()])).ran).toBe(1);
   });
 
+  it('refuses to act when the refreshed grant lost a role the session was created with', async () => {
+    const store = new MemoryStore();
+    const { tokens } = await browserLogin();
+    const session = await createBackgroundSession({ login, store, tokens });
+    expect(session.roles).toContain('support');
+    // An administrator removes alice's `support` role while the background session waits (the dev server reads its
+    // seeded user records when it mints tokens).
+    const user = server.users.find((candidate) => candidate.sub === 'alice')!;
+    const roles = [...user.roles];
+    user.roles.splice(user.roles.indexOf('support'), 1);
+    try {
+      const result = await gated(session, [requireActiveSession(), requireRoles('support')]);
+      expect(result).toMatchObject({
+        ran: 0,
+        error: { code: 'NO_SESSION', details: { reason: 'session_changed' } },
+      });
+    } finally {
+      user.roles.splice(0, user.roles.length, ...roles);
+    }
+  });
+
   it('refuses tokens without a refresh token', async () => {
     const { tokens } = await browserLogin();
     const { refreshToken: _dropped, ...withoutRefresh } = tokens;
