@@ -145,12 +145,29 @@ describe('batchCheck', () => {
 });
 
 describe('listObjects', () => {
+  it('sees contextual tuples and tuples written after an earlier listing', () => {
+    const { fga, storeId } = drive();
+    const list = (contextual_tuples?: TupleKey[]) =>
+      fga.listObjects(storeId, { type: 'folder', relation: 'viewer', user: 'user:dan', contextual_tuples })
+        .objects;
+    expect(list()).toEqual([]);
+    expect(list([tuple('user:dan', 'viewer', 'folder:b')]).sort()).toEqual([
+      'folder:b',
+      'folder:c',
+      'folder:d',
+    ]);
+    fga.write(storeId, { writes: [tuple('user:dan', 'member', 'group:eng')] });
+    expect(list().sort()).toEqual(['folder:a', 'folder:b', 'folder:c', 'folder:d', 'folder:root']);
+  });
+
   it('lists every document a user reaches, minus exclusions', () => {
     const { fga, storeId } = drive();
     const list = (user: string) =>
       fga.listObjects(storeId, { type: 'document', relation: 'viewer', user }).objects.sort();
     expect(list('user:anne')).toEqual(['document:deep', 'document:public']);
     expect(list('user:bob')).toEqual(['document:own', 'document:public']);
+    expect(list('group:eng#member')).toEqual(['document:deep', 'document:deep2']);
+    expect(list('user:*')).toEqual(['document:public']);
     expect(
       thrown(() => fga.listObjects(storeId, { type: 'space', relation: 'viewer', user: 'user:anne' })).code,
     ).toBe('type_not_found');

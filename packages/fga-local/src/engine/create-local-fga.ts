@@ -1,9 +1,10 @@
 import { transformer } from '@openfga/syntax-transformer';
 import { FgaError } from './errors';
 import { decodeToken, encodeToken, ulid } from './internal/ids';
-import { type CompiledModel, compileModel } from './internal/model';
+import { type CompiledModel, type CompiledRelation, compileModel } from './internal/model';
 import { parseObject, parseUser } from './internal/parse';
 import { type Outcome, Resolver } from './internal/resolver';
+import { reverseExpand } from './internal/reverse-expand';
 import { TupleIndex, type TupleRecord, tupleId } from './internal/tuple-index';
 import { validateRequestUser, validateTuple } from './internal/validate';
 import type {
@@ -470,9 +471,12 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
       const context = requireContext(request.context);
       const tupleSources = sources(state, compiled, request.contextual_tuples);
       const resolver = new Resolver(compiled, tupleSources, user, context, maxDepth);
-      const candidates = new Set<string>();
-      for (const source of tupleSources) for (const id of source.objectIds(typeName)) candidates.add(id);
-      if (user.relation !== undefined && user.type === typeName) candidates.add(user.id);
+      const candidates = reverseExpand(
+        compiled,
+        tupleSources,
+        user,
+        type.relations.get(relation) as CompiledRelation,
+      );
       const objects: string[] = [];
       let error: FgaError | undefined;
       for (const id of candidates) {

@@ -18,6 +18,13 @@ export interface CompiledRelation {
   rewrite: Userset;
   node: RewriteNode;
   directTypes: RelationReference[];
+  /**
+   * Relations of the same type that hold whenever this one holds on the same object, as far as a positive
+   * path goes (computed usersets outside a `but not` subtraction). Used to expand list objects backwards.
+   */
+  computedBy: CompiledRelation[];
+  /** `relation from tupleset` definitions that read this relation on the tupleset's targets. */
+  tuplesetBy: { tupleset: CompiledRelation; relation: CompiledRelation }[];
   /** user type key (`user`, `user:*`, `group#member`) → what the relation allows for it. */
   allowed: Map<string, AllowedUserType>;
 }
@@ -121,6 +128,8 @@ export function compileModel(model: AuthorizationModel, maxTypes: number): Compi
         name,
         rewrite,
         node: { kind: 'direct' },
+        computedBy: [],
+        tuplesetBy: [],
         directTypes,
         allowed,
       });
@@ -139,6 +148,9 @@ export function compileModel(model: AuthorizationModel, maxTypes: number): Compi
         if (entry) entry.relation = types.get(reference.type)?.relations.get(reference.relation);
       }
     }
+  }
+  for (const type of types.values()) {
+    for (const relation of type.relations.values()) linkDependents(relation, relation.node);
   }
   return { model, types, conditions };
 }
@@ -246,4 +258,26 @@ function compileRewrite(types: Map<string, CompiledType>, type: CompiledType, re
     };
   }
   return { kind: 'direct' };
+}
+
+/** Records, on every relation a positive path of `relation` reads, that `relation` depends on it. */
+function linkDependents(relation: CompiledRelation, node: RewriteNode): void {
+  switch (node.kind) {
+    case 'computed':
+      if (!node.relation.computedBy.includes(relation)) node.relation.computedBy.push(relation);
+      return;
+    case 'ttu':
+      for (const target of node.targets.values())
+        target.tuplesetBy.push({ tupleset: node.tupleset, relation });
+      return;
+    case 'union':
+    case 'intersection':
+      for (const child of node.children) linkDependents(relation, child);
+      return;
+    case 'difference':
+      linkDependents(relation, node.base);
+      return;
+    default:
+      return;
+  }
 }

@@ -32,6 +32,8 @@ export class TupleIndex {
   readonly all = new Map<string, TupleRecord>();
   private readonly objects = new Map<string, Map<string, Map<string, Bucket>>>();
   private readonly users = new Map<string, Map<string, number>>();
+  /** user string → the records naming it as their user (reverse expansion of list objects). */
+  private readonly recordsByUser = new Map<string, Set<TupleRecord>>();
   /** Parsed users and objects shared between records (100k tuples name far fewer distinct users). */
   private readonly parsedUsers = new Map<string, { value: ParsedUser; count: number }>();
   private readonly parsedObjects = new Map<string, { value: ParsedObject; count: number }>();
@@ -74,9 +76,20 @@ export class TupleIndex {
     return this.users.get(typeKey)?.keys() ?? [];
   }
 
+  /** Records whose user is exactly `user` (`user:anne`, `user:*`, `group:eng#member`, `folder:x`). */
+  recordsOfUser(user: string): Iterable<TupleRecord> {
+    return this.recordsByUser.get(user) ?? [];
+  }
+
   add(record: TupleRecord): void {
     this.intern(record);
     const { object, user, key } = record;
+    let named = this.recordsByUser.get(key.user);
+    if (!named) {
+      named = new Set();
+      this.recordsByUser.set(key.user, named);
+    }
+    named.add(record);
     const sharedUser = this.parsedUsers.get(key.user);
     if (sharedUser) sharedUser.count++;
     else this.parsedUsers.set(key.user, { value: user, count: 1 });
@@ -118,6 +131,9 @@ export class TupleIndex {
     if (!record) return undefined;
     this.all.delete(id);
     const { object, user, key } = record;
+    const named = this.recordsByUser.get(key.user);
+    named?.delete(record);
+    if (named?.size === 0) this.recordsByUser.delete(key.user);
     const sharedUser = this.parsedUsers.get(key.user);
     if (sharedUser && --sharedUser.count === 0) this.parsedUsers.delete(key.user);
     const sharedObject = this.parsedObjects.get(key.object);
