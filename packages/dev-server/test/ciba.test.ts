@@ -101,7 +101,12 @@ describe('CIBA with rich authorization requests', () => {
     await expect(
       client.genericGrantRequest(config, cibaGrant, { auth_req_id: started.auth_req_id }),
     ).rejects.toMatchObject({ error: 'expired_token' });
-    expect(server.approvals.list({ sub: 'carol', status: 'expired' })).toHaveLength(1);
+    const [expired] = server.approvals.list({ sub: 'carol', status: 'expired' });
+    expect(expired).toBeDefined();
+    await expect(server.approvals.approve(expired?.id ?? '')).rejects.toThrow(/is expired/);
+    await expect(
+      server.approvals.waitFor({ sub: 'carol', status: 'pending', timeoutMs: 50 }),
+    ).rejects.toThrow(/within 50 ms/);
   });
 
   it('polling faster than the interval gets slow_down', async () => {
