@@ -160,12 +160,7 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
       knownConnection(connection);
       return `${CONNECTION_TARGET_PREFIX}${connection}`;
     },
-    exchangeCount(filter: DevExchangeFilter = {}) {
-      const entries = Object.entries(filter).filter(([, value]) => value !== undefined);
-      return core.exchanges.filter((event) =>
-        entries.every(([key, value]) => event[key as keyof typeof event] === value),
-      ).length;
-    },
+    exchangeCount: (filter: DevExchangeFilter = {}) => core.exchanges.count(filter),
     storeSnapshot: () => core.store.snapshot(),
     externalRefreshTokens: (sub, connection) => core.external.refreshTokensOf(connection, sub),
   };

@@ -188,13 +188,19 @@ export class MockExternalProvider {
     if (!user) {
       return sendPage(ctx, 401, 'Sign in required', 'Sign in to the AgentGate dev server first.');
     }
+    const now = Date.now();
+    for (const [value, pending] of state.codes) {
+      if (pending.expiresAt <= now) {
+        state.codes.delete(value);
+      }
+    }
     const code = randomToken();
     state.codes.set(code, {
       user,
       scopes,
       redirectUri,
       codeChallenge: query.get('code_challenge')!,
-      expiresAt: Date.now() + CODE_TTL_MS,
+      expiresAt: now + CODE_TTL_MS,
     });
     redirect({ code });
   }
@@ -261,9 +267,15 @@ export class MockExternalProvider {
   }
 
   #issueAccessToken(state: ConnectionState, refreshToken: string, user: string, scopes: readonly string[]) {
+    const now = Date.now();
+    for (const [value, token] of state.accessTokens) {
+      if (token.expiresAt <= now) {
+        state.accessTokens.delete(value);
+      }
+    }
     const accessToken = randomToken();
     const ttl = this.#options.accessTokenTtlSeconds;
-    state.accessTokens.set(accessToken, { user, scopes, refreshToken, expiresAt: Date.now() + ttl * 1000 });
+    state.accessTokens.set(accessToken, { user, scopes, refreshToken, expiresAt: now + ttl * 1000 });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope: scopes.join(' ') };
   }
 

@@ -208,10 +208,10 @@ export function tokenExchangeHandler(
         expires_in: token.expiresIn,
         scope: token.scopes.join(' '),
       };
-      core.exchanges.push({ dialect, outcome: 'issued', connection, sub, clientId });
+      core.exchanges.record({ dialect, outcome: 'issued', connection, sub, clientId });
     } catch (error) {
       const code = error instanceof errors.OIDCProviderError ? error.error : 'server_error';
-      core.exchanges.push({
+      core.exchanges.record({
         dialect,
         outcome: 'error',
         error: code,

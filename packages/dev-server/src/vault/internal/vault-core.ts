@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { DevConnectionDefinition, DevExchangeEvent } from '../types';
+import type { DevConnectionDefinition } from '../types';
 import { type ConnectionRecord, ConnectionStore } from './connection-store';
+import { ExchangeCounter } from './exchange-counter';
 import { ExternalClient, isGrantRejected } from './external-client';
 import { MockExternalProvider } from './mock-external-provider';
 
@@ -48,7 +49,7 @@ export class VaultCore {
   readonly connections: ReadonlyMap<string, DevConnectionDefinition>;
   readonly store = new ConnectionStore();
   readonly external: MockExternalProvider;
-  readonly exchanges: DevExchangeEvent[] = [];
+  readonly exchanges = new ExchangeCounter();
   readonly trustedClientIds: readonly string[];
   readonly #options: VaultCoreOptions;
   readonly #client = { clientId: 'agentgate-dev-vault', clientSecret: randomBytes(32).toString('base64url') };
