@@ -43,6 +43,16 @@ describe('startOpenFgaServer: stores', () => {
     expect(Date.parse(store.created_at)).not.toBeNaN();
   });
 
+  it.each(['ab', 'x'.repeat(65)])(
+    'refuses the store name %s (OpenFGA wants 3 to 64 characters)',
+    async (name) => {
+      await expect(client.createStore({ name })).rejects.toMatchObject({
+        statusCode: 400,
+        apiErrorCode: 'validation_error',
+      });
+    },
+  );
+
   it('lists stores page by page and filters by name', async () => {
     const names = ['page-a', 'page-b', 'page-c'];
     const ids = [];

@@ -1,4 +1,5 @@
 import type { StoreInfo } from '../engine/types';
+import { validationError } from './api-error';
 import { optionalString, pageSize, requiredString, ulid } from './request-fields';
 import type { Route } from './route';
 
@@ -10,6 +11,9 @@ export const storeRoutes: Route[] = [
     async handle({ engine, body }) {
       const request = await body();
       const name = requiredString(request.name, 'CreateStoreRequest.Name');
+      if ([...name].length < 3 || [...name].length > 64) {
+        throw validationError('invalid CreateStoreRequest.Name: value length must be between 3 and 64 runes');
+      }
       return { status: 201, body: engine.createStore({ name }) };
     },
   },
