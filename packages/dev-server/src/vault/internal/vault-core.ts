@@ -55,7 +55,8 @@ export class VaultCore {
   readonly #client = { clientId: 'agentgate-dev-vault', clientSecret: randomBytes(32).toString('base64url') };
   readonly #pending = new Map<string, PendingConnect>();
   readonly #externalClients = new Map<string, ExternalClient>();
-  readonly #refreshing = new Map<string, Promise<IssuedConnectionToken>>();
+  /** In-flight refreshes per stored record (a new record after an upgrade never joins an old refresh). */
+  readonly #refreshing = new WeakMap<ConnectionRecord, Promise<IssuedConnectionToken>>();
   #provider: Provider | undefined;
 
   constructor(options: VaultCoreOptions) {
@@ -233,11 +234,10 @@ export class VaultCore {
         return { accessToken: cached.value, expiresIn: Math.floor(remaining), scopes: record.scopes };
       }
     }
-    const key = JSON.stringify([record.sub, record.connection]);
-    let refreshing = this.#refreshing.get(key);
+    let refreshing = this.#refreshing.get(record);
     if (!refreshing) {
-      refreshing = this.#refresh(record, tokens.refreshToken).finally(() => this.#refreshing.delete(key));
-      this.#refreshing.set(key, refreshing);
+      refreshing = this.#refresh(record, tokens.refreshToken).finally(() => this.#refreshing.delete(record));
+      this.#refreshing.set(record, refreshing);
     }
     return refreshing;
   }
