@@ -333,6 +333,19 @@ describe('claimMappings', () => {
     });
   });
 
+  it('rejects the token, typed, when a custom mapping throws', async () => {
+    const token = await idp.sign();
+    const claims = {
+      tenant: () => {
+        throw new Error('lookup failed');
+      },
+    };
+    await expect(verifyAccessToken(token, { ...options(), claims })).rejects.toMatchObject({
+      code: 'NO_SESSION',
+      reason: 'claims',
+    });
+  });
+
   it('refuses an empty Auth0 namespace', () => {
     expect(() => claimMappings.auth0('')).toThrow(TypeError);
   });
