@@ -323,6 +323,22 @@ describe('token endpoint', () => {
     expect(await malformed.json()).toMatchObject({ error: 'invalid_request' });
   });
 
+  it('still refuses repeated form parameters after normalizing the body', async () => {
+    const response = await fetch(server.url('/oauth/token'), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('agentgate-agent:agentgate-agent-secret').toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials&scope=docs:read&scope=orders:read',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: expect.stringContaining('scope'),
+    });
+  });
+
   it('introspects and revokes', async () => {
     const config = await clientConfig(server);
     const tokens = await server.login('alice@acme');

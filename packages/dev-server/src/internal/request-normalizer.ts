@@ -3,24 +3,48 @@ import { readBodyText } from './read-body';
 
 const cibaGrantType = 'urn:openid:params:grant-type:ciba';
 
+type Parameters = Record<string, string | string[]>;
+
+/** Parameters that may repeat (RFC 8707 `resource`; Auth0 sends one `audience`). */
+const repeatable = new Set(['resource', 'audience']);
+
 /** Turns a JSON value into the string form a form-encoded OAuth parameter carries. */
-function toParameter(value: unknown): string | undefined {
+function toParameter(key: string, value: unknown): string | string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (repeatable.has(key) && Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    return value as string[];
+  }
+  // Structured parameters (authorization_details) travel as JSON text in a form body.
   return JSON.stringify(value);
 }
 
-function normalize(record: Record<string, unknown>): Record<string, string> {
-  const result: Record<string, string> = {};
+function fromJson(record: Record<string, unknown>): Parameters {
+  const result: Parameters = {};
   for (const [key, value] of Object.entries(record)) {
-    const parameter = toParameter(value);
+    const parameter = toParameter(key, value);
     if (parameter !== undefined) result[key] = parameter;
   }
-  // Auth0 clients name the resource indicator `audience`.
-  if (result.audience !== undefined && result.resource === undefined) result.resource = result.audience;
-  delete result.audience;
   return result;
+}
+
+/** Keeps repeated form parameters as arrays so oidc-provider still sees (and judges) them. */
+function fromForm(text: string): Parameters {
+  const search = new URLSearchParams(text);
+  const result: Parameters = {};
+  for (const key of new Set(search.keys())) {
+    const values = search.getAll(key);
+    result[key] = values.length === 1 ? (values[0] ?? '') : values;
+  }
+  return result;
+}
+
+/** Auth0 clients name the resource indicator `audience`. */
+function audienceToResource(parameters: Parameters): Parameters {
+  const { audience, ...rest } = parameters;
+  if (audience !== undefined && rest.resource === undefined) rest.resource = audience;
+  return rest;
 }
 
 /**
@@ -48,12 +72,12 @@ export function createRequestNormalizer(options: {
 
     if (ctx.method !== 'POST' || !bodyPaths.has(ctx.path)) return next();
 
-    const isJson = ctx.is('application/json') !== false && ctx.is('application/json') !== null;
+    const isJson = typeof ctx.is('application/json') === 'string';
     const isForm = !isJson && typeof ctx.is('application/x-www-form-urlencoded') === 'string';
     if (!isJson && !isForm) return next();
 
     const text = await readBodyText(ctx.req);
-    let raw: Record<string, unknown>;
+    let parameters: Parameters;
     if (isJson) {
       let parsed: unknown;
       try {
@@ -71,13 +95,18 @@ export function createRequestNormalizer(options: {
         ctx.body = { error: 'invalid_request', error_description: 'the JSON request body must be an object' };
         return;
       }
-      raw = parsed as Record<string, unknown>;
+      parameters = fromJson(parsed as Record<string, unknown>);
     } else {
-      raw = Object.fromEntries(new URLSearchParams(text));
+      parameters = fromForm(text);
     }
-    const body = normalize(raw);
+    const body = audienceToResource(parameters);
 
-    if (ctx.path === options.tokenPath && body.grant_type === cibaGrantType && body.auth_req_id) {
+    if (
+      ctx.path === options.tokenPath &&
+      body.grant_type === cibaGrantType &&
+      typeof body.auth_req_id === 'string' &&
+      body.auth_req_id.length > 0
+    ) {
       const now = Date.now();
       if (lastPoll.size > 10_000) {
         for (const [id, at] of lastPoll) if (now - at > 15 * 60 * 1000) lastPoll.delete(id);
@@ -97,7 +126,7 @@ export function createRequestNormalizer(options: {
     }
 
     // oidc-provider reads an already-consumed body from `req.body` (form content type).
-    (ctx.req as unknown as { body: Record<string, string> }).body = body;
+    (ctx.req as unknown as { body: Parameters }).body = body;
     ctx.request.headers['content-type'] = 'application/x-www-form-urlencoded';
     return next();
   };
