@@ -2,7 +2,7 @@
  * The dev server's token vault: mock external providers, connected accounts, and token exchange
  * (RFC 8693 and the Auth0 federated-connection dialect) at the provider's token endpoint.
  *
- * HOW TO WIRE IT (in `src/start-dev-server.ts`):
+ * HOW IT IS WIRED (`src/start-dev-server.ts` does this):
  *
  *   import { createDevTokenVault } from './vault';
  *
