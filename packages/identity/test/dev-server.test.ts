@@ -153,6 +153,21 @@ describe('createLogin against the dev server', () => {
     expect(replay).toMatchObject({ reason: 'invalid_grant' });
   });
 
+  it('turns an error callback (the user declined) into LoginFailed access_denied', async () => {
+    const { checks } = await login.createAuthorization();
+    const callback = new URL(redirectUri);
+    callback.search = new URLSearchParams({
+      error: 'access_denied',
+      error_description: 'the user declined',
+      state: checks.state,
+      iss: server.issuer,
+    }).toString();
+    await expect(login.handleCallback(callback, checks)).rejects.toMatchObject({
+      code: 'NO_SESSION',
+      reason: 'access_denied',
+    });
+  });
+
   it('refuses a callback redeemed with the wrong PKCE verifier', async () => {
     const browser = new TestBrowser();
     const { url, checks } = await login.createAuthorization();
