@@ -1,4 +1,4 @@
-import { GateDenied, GateInterrupt } from '@agentgate/core';
+import { createSession, GateDenied, GateInterrupt } from '@agentgate/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenExchangeFailed } from '../src';
 import { type DevVaultServer, startDevVaultServer } from './support/dev-vault-server';
@@ -126,6 +126,17 @@ describe('createTokenVault().getToken', () => {
       // The revoked grant is gone: only what this call needs is asked for.
       details: { requiredScopes: ['events.read'], failure: 'not_connected' },
     });
+  });
+
+  it('denies NO_SESSION, without any exchange, when the session has no subject token', async () => {
+    const before = server.connections.exchangeCount();
+    await expect(
+      vaultFor(server).getToken(createSession({ sub: alice.session.user.sub }), {
+        connection: CONNECTION,
+        scopes: ['events.read'],
+      }),
+    ).rejects.toMatchObject({ code: 'NO_SESSION' });
+    expect(server.connections.exchangeCount()).toBe(before);
   });
 
   it('denies FORBIDDEN when the subject token is invalid', async () => {
