@@ -199,6 +199,47 @@ describe('listUsers', () => {
   });
 });
 
+describe('expand', () => {
+  it('expands one level: leaves of users, computed usersets and from-usersets under the set operations', () => {
+    const { fga, storeId } = drive();
+    fga.write(storeId, { writes: [tuple('user:carl', 'viewer', 'document:deep')] });
+    const { tree } = fga.expand(storeId, { tuple_key: { object: 'document:deep', relation: 'viewer' } });
+    const name = 'document:deep#viewer';
+    expect(tree.root).toEqual({
+      name,
+      difference: {
+        base: {
+          name,
+          union: {
+            nodes: [
+              { name, leaf: { users: { users: ['user:carl'] } } },
+              { name, leaf: { computed: { userset: 'document:deep#editor' } } },
+              {
+                name,
+                leaf: {
+                  tupleToUserset: {
+                    tupleset: 'document:deep#parent',
+                    computed: [{ userset: 'folder:d#viewer' }],
+                  },
+                },
+              },
+            ],
+          },
+        },
+        subtract: { name, leaf: { computed: { userset: 'document:deep#blocked' } } },
+      },
+    });
+    const group = fga.expand(storeId, {
+      tuple_key: { object: 'group:all', relation: 'member' },
+      contextual_tuples: [tuple('user:dan', 'member', 'group:all')],
+    });
+    expect(group.tree.root.leaf?.users?.users).toEqual(['group:eng#member', 'user:dan']);
+    expect(
+      thrown(() => fga.expand(storeId, { tuple_key: { object: 'document:1', relation: 'nope' } })).code,
+    ).toBe('relation_not_found');
+  });
+});
+
 describe('conditions', () => {
   const model = `model
   schema 1.1

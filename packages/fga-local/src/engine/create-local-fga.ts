@@ -1,5 +1,6 @@
 import { transformer } from '@openfga/syntax-transformer';
 import { FgaError } from './errors';
+import { expandRelation } from './internal/expand';
 import { decodeToken, encodeToken, ulid } from './internal/ids';
 import { type CompiledModel, type CompiledRelation, compileModel } from './internal/model';
 import { parseObject, parseUser } from './internal/parse';
@@ -13,6 +14,8 @@ import type {
   BatchCheckResponse,
   CheckRequest,
   CheckResponse,
+  ExpandRequest,
+  ExpandResponse,
   ListedUser,
   ListObjectsRequest,
   ListObjectsResponse,
@@ -350,7 +353,12 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
 
     read(storeId, request: ReadRequest = {}): ReadResponse {
       const state = store(storeId);
-      const filter = request.tuple_key ?? {};
+      const filter = request?.tuple_key ?? {};
+      for (const field of ['object', 'relation', 'user'] as const) {
+        if (filter[field] !== undefined && typeof filter[field] !== 'string') {
+          throw new FgaError('validation_error', `tuple_key.${field} must be a string`);
+        }
+      }
       let candidates: Iterable<TupleRecord>;
       const objectFilter = filter.object;
       let wantedId: string | undefined;
@@ -389,10 +397,10 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
       }
       const tuples: ReadResponse['tuples'] = [];
       let more = false;
-      const ordered = objectFilter
-        ? candidates
-        : [...candidates].sort((left, right) => left.sequence - right.sequence);
-      for (const entry of ordered) {
+      let lastSequence = -1;
+      // Without an object filter `candidates` is the store's write-ordered map (a rewritten tuple moves to
+      // the end), which is sequence order already.
+      for (const entry of candidates) {
         if (entry.sequence <= after) continue;
         if (filter.relation && entry.key.relation !== filter.relation) continue;
         if (filter.user && entry.key.user !== filter.user) continue;
@@ -401,21 +409,11 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
           break;
         }
         tuples.push({ key: structuredClone(entry.key), timestamp: entry.timestamp });
+        lastSequence = entry.sequence;
       }
-      const last =
-        tuples.length > 0
-          ? state.tuples.get(
-              tupleId(
-                (tuples[tuples.length - 1] as { key: TupleKey }).key.object,
-                (tuples[tuples.length - 1] as { key: TupleKey }).key.relation,
-                (tuples[tuples.length - 1] as { key: TupleKey }).key.user,
-              ),
-            )
-          : undefined;
       return {
         tuples,
-        continuation_token:
-          more && last ? encodeToken({ scope: `read:${storeId}`, after: last.sequence }) : '',
+        continuation_token: more ? encodeToken({ scope: `read:${storeId}`, after: lastSequence }) : '',
       };
     },
 
@@ -554,6 +552,24 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
       }
       if (error) throw error;
       return { users };
+    },
+
+    expand(storeId, request: ExpandRequest): ExpandResponse {
+      const state = store(storeId);
+      const compiled = model(state, request?.authorization_model_id);
+      const tupleKey = request?.tuple_key;
+      if (typeof tupleKey !== 'object' || tupleKey === null)
+        throw new FgaError('validation_error', 'tuple_key is required');
+      const object = parseObject(tupleKey.object);
+      if (!object) throw new FgaError('validation_error', `invalid object '${String(tupleKey.object)}'`);
+      const relationName = requireString(tupleKey.relation, 'tuple_key.relation');
+      const type = compiled.types.get(object.type);
+      if (!type) throw new FgaError('type_not_found', `type '${object.type}' not found`);
+      const relation = type.relations.get(relationName);
+      if (!relation)
+        throw new FgaError('relation_not_found', `relation '${object.type}#${relationName}' not found`);
+      const tupleSources = sources(state, compiled, request.contextual_tuples);
+      return { tree: { root: expandRelation(tupleSources, relation, object.id) } };
     },
   };
   return engine;

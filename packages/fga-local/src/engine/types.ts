@@ -218,6 +218,30 @@ export interface ListUsersResponse {
   users: ListedUser[];
 }
 
+export interface ExpandRequest {
+  authorization_model_id?: string;
+  tuple_key: { relation: string; object: string };
+  contextual_tuples?: TupleKey[];
+}
+
+/** One node of an expansion tree, as OpenFGA's `/expand` returns it. */
+export interface UsersetTreeNode {
+  /** `object#relation`. */
+  name: string;
+  leaf?: {
+    users?: { users: string[] };
+    computed?: { userset: string };
+    tupleToUserset?: { tupleset: string; computed: { userset: string }[] };
+  };
+  union?: { nodes: UsersetTreeNode[] };
+  intersection?: { nodes: UsersetTreeNode[] };
+  difference?: { base: UsersetTreeNode; subtract: UsersetTreeNode };
+}
+
+export interface ExpandResponse {
+  tree: { root: UsersetTreeNode };
+}
+
 export interface ReadAuthorizationModelsResponse {
   authorization_models: AuthorizationModel[];
   continuation_token: string;
@@ -254,6 +278,8 @@ export interface LocalFga {
   batchCheck(storeId: string, request: BatchCheckRequest): BatchCheckResponse;
   listObjects(storeId: string, request: ListObjectsRequest): ListObjectsResponse;
   listUsers(storeId: string, request: ListUsersRequest): ListUsersResponse;
+  /** One level of the userset tree of `object#relation`, like OpenFGA's `/expand` (conditions are not evaluated). */
+  expand(storeId: string, request: ExpandRequest): ExpandResponse;
 }
 
 export interface LocalFgaOptions {
