@@ -56,6 +56,9 @@ describe('approval inbox (HTTP)', () => {
     expect(html).toContain('Refund 12.5 USD on order &lt;b&gt;77&lt;/b&gt;');
     expect(html).not.toContain('<b>77</b>');
 
+    const ownPage = await browser.request(server.url(`/inbox/${bob.item.id}`));
+    expect(ownPage.status).toBe(200);
+    expect(await ownPage.text()).toContain('Refund for Bob');
     const foreignPage = await browser.request(server.url(`/inbox/${alice.item.id}`));
     expect(foreignPage.status).toBe(403);
     const bobCsrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
