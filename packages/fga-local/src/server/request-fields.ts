@@ -1,12 +1,5 @@
+import type { TupleKey } from '../engine/types';
 import { ApiError, validationError } from './api-error';
-
-/** A tuple key as the OpenFGA API sends it (snake_case JSON). */
-export interface WireTupleKey {
-  user: string;
-  relation: string;
-  object: string;
-  condition?: { name: string; context?: Record<string, unknown> };
-}
 
 type Json = Record<string, unknown>;
 
@@ -35,9 +28,9 @@ export function requiredString(value: unknown, field: string): string {
 }
 
 /** A complete tuple key (`user`, `relation`, `object` all present), with its optional condition. */
-export function tupleKey(value: unknown, field: string): WireTupleKey {
+export function tupleKey(value: unknown, field: string): TupleKey {
   if (!isObject(value)) throw validationError(`invalid ${field}: value is required`);
-  const key: WireTupleKey = {
+  const key: TupleKey = {
     user: requiredString(value.user, `${field}.user`),
     relation: requiredString(value.relation, `${field}.relation`),
     object: requiredString(value.object, `${field}.object`),
@@ -53,7 +46,7 @@ export function tupleKey(value: unknown, field: string): WireTupleKey {
   return key;
 }
 
-export function tupleKeyList(value: unknown, field: string): WireTupleKey[] {
+export function tupleKeyList(value: unknown, field: string): TupleKey[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw validationError(`invalid ${field}: value must be an array`);
   return value.map((item, index) => tupleKey(item, `${field}[${index}]`));
@@ -63,17 +56,17 @@ export function tupleKeyList(value: unknown, field: string): WireTupleKey[] {
  * Contextual tuples of check, batch check, list objects and expand: `{ tuple_keys: [...] }`, at most
  * `limit` of them (OpenFGA's limit is 100).
  */
-export function contextualTuples(value: unknown, limit: number, request: string): WireTupleKey[] {
+export function contextualTuples(value: unknown, limit: number, request: string): TupleKey[] {
   const wrapper = optionalObject(value, `${request}.ContextualTuples`);
   return limitedContextualTuples(wrapper?.tuple_keys, limit, `${request}.ContextualTuples`);
 }
 
 /** Contextual tuples of list users: a flat array, as OpenFGA's `ListUsersRequest` has them. */
-export function flatContextualTuples(value: unknown, limit: number, request: string): WireTupleKey[] {
+export function flatContextualTuples(value: unknown, limit: number, request: string): TupleKey[] {
   return limitedContextualTuples(value, limit, `${request}.ContextualTuples`);
 }
 
-function limitedContextualTuples(value: unknown, limit: number, field: string): WireTupleKey[] {
+function limitedContextualTuples(value: unknown, limit: number, field: string): TupleKey[] {
   const tuples = tupleKeyList(value, field);
   if (tuples.length > limit) {
     throw validationError(`invalid ${field}: value must contain no more than ${limit} item(s)`);

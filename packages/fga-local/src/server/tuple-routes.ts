@@ -9,7 +9,6 @@ import {
   pageSize,
   tupleKeyList,
   ulid,
-  type WireTupleKey,
 } from './request-fields';
 import type { Route } from './route';
 
@@ -87,11 +86,11 @@ function conflictOption(value: unknown, field: string): 'error' | 'ignore' {
   throw validationError(`invalid value for enum field ${field}: ${JSON.stringify(value)}`);
 }
 
-function withoutCondition({ user, relation, object }: WireTupleKey): WireTupleKey {
+function withoutCondition({ user, relation, object }: TupleKey): TupleKey {
   return { user, relation, object };
 }
 
-function storedTuple(engine: LocalFga, storeId: string, key: WireTupleKey): TupleKey | undefined {
+function storedTuple(engine: LocalFga, storeId: string, key: TupleKey): TupleKey | undefined {
   const { tuples } = engine.read(storeId, {
     tuple_key: { user: key.user, relation: key.relation, object: key.object },
     page_size: 1,
@@ -100,7 +99,7 @@ function storedTuple(engine: LocalFga, storeId: string, key: WireTupleKey): Tupl
 }
 
 /** `on_duplicate: 'ignore'` skips only an identical tuple; one with another condition still fails. */
-function identicalTupleExists(engine: LocalFga, storeId: string, key: WireTupleKey): boolean {
+function identicalTupleExists(engine: LocalFga, storeId: string, key: TupleKey): boolean {
   const stored = storedTuple(engine, storeId, key);
   if (stored === undefined) return false;
   return canonicalJson(stored.condition ?? null) === canonicalJson(key.condition ?? null);
