@@ -104,6 +104,18 @@ describe('transient failures', () => {
     expect((await listEvents(server, token.accessToken)).status).toBe(200);
   });
 
+  it('does not retry, and denies GUARD_FAILED, when the answer is not a bearer token', async () => {
+    const { fetch, calls } = faultyFetch(async () =>
+      Response.json({ access_token: 'opaque', token_type: 'DPoP', expires_in: 60 }, { status: 200 }),
+    );
+    await expect(vaultFor(server, { fetch }).getToken(alice.session, read)).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringContaining("unusable token_type 'dpop'"),
+      details: { failure: 'failed', attempts: 1 },
+    });
+    expect(calls.token).toBe(1);
+  });
+
   it('does not retry a 4xx answer', async () => {
     const { fetch, calls } = faultyFetch(async () =>
       Response.json(
@@ -159,6 +171,10 @@ describe('transient failures', () => {
     const vault = vaultFor(server, {
       fetch: async () => new Response('not here', { status: 404 }),
     });
-    await expect(vault.getToken(alice.session, read)).rejects.toMatchObject({ code: 'GUARD_FAILED' });
+    await expect(vault.getToken(alice.session, read)).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringContaining(`discovery of ${server.issuer}: unexpected HTTP status 404`),
+      details: { failure: 'failed', status: 404, attempts: 1 },
+    });
   });
 });

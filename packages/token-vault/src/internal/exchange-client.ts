@@ -60,15 +60,21 @@ export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
   }
 
   async function attempt(request: ExchangeRequest, signal: AbortSignal | undefined): Promise<IssuedToken> {
-    const configuration = configurationFor(await discover(signal), signal);
+    let discoveredConfiguration: client.Configuration;
+    try {
+      discoveredConfiguration = await discover(signal);
+    } catch (error) {
+      throw new DiscoveryFailed(options.issuer, error);
+    }
+    const configuration = configurationFor(discoveredConfiguration, signal);
     const { grantType, parameters } = exchangeParameters(options.dialect, request);
     const response = await client.genericGrantRequest(configuration, grantType, parameters);
     if (typeof response.access_token !== 'string' || response.access_token.length === 0) {
-      throw new TypeError('the token endpoint response has no access_token');
+      throw new UnusableResponse('the token endpoint response has no access_token');
     }
     if (response.token_type?.toLowerCase() !== 'bearer') {
       // A DPoP-bound or `N_A` token cannot be used as a bearer token by the tool: refuse it.
-      throw new TypeError(
+      throw new UnusableResponse(
         `the token endpoint issued an unusable token_type '${String(response.token_type)}'`,
       );
     }
@@ -103,14 +109,16 @@ export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
 export function toExchangeFailed(
   dialect: Dialect,
   connection: string,
-  error: unknown,
+  thrown: unknown,
   signal: AbortSignal | undefined,
   attempts: number,
 ): TokenExchangeFailed {
+  const phase = thrown instanceof DiscoveryFailed ? `discovery of ${thrown.issuer}: ` : '';
+  const error = thrown instanceof DiscoveryFailed ? thrown.cause : thrown;
   const base = { connection, attempts, cause: error };
   const describe = (failure: TokenExchangeFailure, what: string, extra: Partial<TokenExchangeFailed> = {}) =>
     new TokenExchangeFailed(
-      `token exchange for connection '${connection}' (${dialect}) failed: ${what}` +
+      `token exchange for connection '${connection}' (${dialect}) failed: ${phase}${what}` +
         (attempts > 1 ? ` after ${attempts} attempts` : ''),
       { ...base, failure, ...stripUndefined(extra) },
     );
@@ -139,7 +147,7 @@ export function toExchangeFailed(
     );
   }
   if (error instanceof client.ClientError) {
-    if (error.code === 'OAUTH_TIMEOUT') return describe('unavailable', 'the token endpoint timed out');
+    if (error.code === 'OAUTH_TIMEOUT') return describe('unavailable', 'the authorization server timed out');
     if (error.code === 'OAUTH_ABORT') return describe('aborted', 'the request was aborted');
     const status = error.cause instanceof Response ? error.cause.status : undefined;
     if (status !== undefined) {
@@ -149,12 +157,9 @@ export function toExchangeFailed(
     }
     return describe('failed', error.message);
   }
-  if (
-    error instanceof TypeError &&
-    (error as { code?: unknown }).code === undefined &&
-    error.message === 'fetch failed'
-  ) {
-    return describe('unavailable', 'the token endpoint could not be reached');
+  // fetch reports network failures (refused, reset, DNS) as a TypeError; openid-client's own TypeErrors carry a code.
+  if (error instanceof TypeError && (error as { code?: unknown }).code === undefined) {
+    return describe('unavailable', `the authorization server could not be reached (${error.message})`);
   }
   return describe('failed', error instanceof Error ? error.message : String(error));
 }
@@ -165,4 +170,20 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 
 function combine(timeout: AbortSignal | undefined, caller: AbortSignal): AbortSignal {
   return timeout ? AbortSignal.any([timeout, caller]) : caller;
+}
+
+/** The server answered, but not with a token a tool can use. Not retried. */
+class UnusableResponse extends Error {
+  override readonly name = 'UnusableResponse';
+}
+
+/** Marks a failure of the discovery step, so the message says which step failed. */
+class DiscoveryFailed extends Error {
+  override readonly name = 'DiscoveryFailed';
+  constructor(
+    readonly issuer: string,
+    cause: unknown,
+  ) {
+    super('discovery failed', { cause });
+  }
 }
