@@ -188,6 +188,41 @@ describe('createTokenVault().getToken', () => {
     ).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { error: 'invalid_client' } });
   });
 
+  it('authenticates with private_key_jwt when given a key (the dev client is not registered for it)', async () => {
+    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair;
+    const sent: URLSearchParams[] = [];
+    const vault = vaultFor(server, {
+      clientSecret: undefined,
+      privateKeyJwt: { key: keys.privateKey, kid: 'agent-key-1' },
+      // Observes the request on its way to the real server; changes nothing.
+      fetch: async (url, init) => {
+        if (url.endsWith('/token')) sent.push(new URLSearchParams(String(init.body)));
+        return fetch(url, init);
+      },
+    });
+    await expect(
+      vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] }),
+    ).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { error: 'invalid_client' } });
+    expect(sent).toHaveLength(1);
+    const body = sent[0]!;
+    expect(body.get('client_secret')).toBeNull();
+    expect(body.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    const [header, payload, signature] = body.get('client_assertion')!.split('.');
+    const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    expect(decode(header!)).toMatchObject({ alg: 'ES256', kid: 'agent-key-1' });
+    expect(decode(payload!)).toMatchObject({ iss: server.clientId, sub: server.clientId });
+    const verified = await crypto.subtle.verify(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      keys.publicKey,
+      Buffer.from(signature!, 'base64url'),
+      Buffer.from(`${header}.${payload}`),
+    );
+    expect(verified).toBe(true);
+  });
+
   it('puts no token or secret into any error it throws', async () => {
     await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
     const vault = vaultFor(server, { dialect: 'auth0', subjectTokenType: 'refresh_token' });
