@@ -154,6 +154,34 @@ describe('authorization models', () => {
     expect(error.numericCode).toBe(2056);
   });
 
+  it('rejects malformed JSON rewrites with invalid_authorization_model instead of crashing', () => {
+    const fga = createLocalFga();
+    const { id: storeId } = fga.createStore({ name: 'json' });
+    let deep: Record<string, unknown> = { this: {} };
+    for (let level = 0; level < 60; level++) deep = { union: { child: [deep] } };
+    const malformed: unknown[] = [
+      null,
+      'viewer',
+      { union: { child: 'x' } },
+      { computedUserset: {} },
+      {},
+      deep,
+    ];
+    for (const rewrite of malformed) {
+      const type_definitions = [
+        { type: 'user' },
+        {
+          type: 'doc',
+          relations: { viewer: rewrite },
+          metadata: { relations: { viewer: { directly_related_user_types: [{ type: 'user' }] } } },
+        },
+      ] as unknown as Parameters<typeof fga.writeAuthorizationModel>[1]['type_definitions'];
+      expect(
+        thrown(() => fga.writeAuthorizationModel(storeId, { schema_version: '1.1', type_definitions })).code,
+      ).toBe('invalid_authorization_model');
+    }
+  });
+
   it('rejects duplicate types, an unsupported schema version and too many types', () => {
     const fga = createLocalFga({ maxTypesPerModel: 2 });
     const { id: storeId } = fga.createStore({ name: 'invalid' });

@@ -61,6 +61,15 @@ describe('write validation', () => {
       'an undefined condition',
       { user: 'user:anne', relation: 'viewer', object: 'document:1', condition: { name: 'x' } },
     ],
+    [
+      'a condition context naming an undefined parameter',
+      {
+        user: 'user:anne',
+        relation: 'viewer',
+        object: 'document:1',
+        condition: { name: 'in_office', context: { ip: '10.0.0.1', office: 'x' } },
+      },
+    ],
   ])('rejects %s with invalid_tuple (2027)', (_label, tuple) => {
     const { fga, storeId } = setUp();
     expect(thrown(() => fga.write(storeId, { writes: [tuple] }))).toMatchObject({

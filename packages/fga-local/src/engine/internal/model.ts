@@ -57,6 +57,49 @@ export function referenceKey(reference: RelationReference): string {
   return reference.type;
 }
 
+/** Deepest nesting of set operations a relation may use (guards the recursive compiler and resolver). */
+const MAX_REWRITE_NESTING = 50;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks the JSON shape of a rewrite before anything walks it; throws `invalid_authorization_model`. */
+function checkRewriteShape(rewrite: unknown, where: string, depth = 0): void {
+  if (depth > MAX_REWRITE_NESTING) throw invalid(`${where} nests deeper than ${MAX_REWRITE_NESTING} levels`);
+  if (!isObject(rewrite)) throw invalid(`${where} has a rewrite that is not an object`);
+  const relationOf = (value: unknown) => isObject(value) && typeof value.relation === 'string';
+  if (rewrite.this !== undefined && rewrite.this !== null) return;
+  if (rewrite.computedUserset !== undefined) {
+    if (!relationOf(rewrite.computedUserset))
+      throw invalid(`${where} has a computed userset without relation`);
+    return;
+  }
+  if (rewrite.tupleToUserset !== undefined) {
+    const ttu = rewrite.tupleToUserset;
+    if (!isObject(ttu) || !relationOf(ttu.tupleset) || !relationOf(ttu.computedUserset)) {
+      throw invalid(`${where} has a malformed tupleToUserset`);
+    }
+    return;
+  }
+  for (const operation of ['union', 'intersection'] as const) {
+    const value = rewrite[operation];
+    if (value === undefined) continue;
+    if (!isObject(value) || !Array.isArray(value.child))
+      throw invalid(`${where} has a malformed ${operation}`);
+    for (const child of value.child) checkRewriteShape(child, where, depth + 1);
+    return;
+  }
+  if (rewrite.difference !== undefined) {
+    const difference = rewrite.difference;
+    if (!isObject(difference)) throw invalid(`${where} has a malformed difference`);
+    checkRewriteShape(difference.base, where, depth + 1);
+    checkRewriteShape(difference.subtract, where, depth + 1);
+    return;
+  }
+  throw invalid(`${where} has an empty or unknown rewrite`);
+}
+
 function hasThis(rewrite: Userset): boolean {
   if (rewrite.this) return true;
   if (rewrite.union) return rewrite.union.child.some(hasThis);
@@ -81,6 +124,9 @@ export function compileModel(model: AuthorizationModel, maxTypes: number): Compi
   }
   const conditions = new Map<string, CompiledCondition>();
   for (const [name, definition] of Object.entries(model.conditions ?? {})) {
+    if (!isObject(definition) || typeof definition.expression !== 'string') {
+      throw invalid(`condition '${name}' must be an object with an expression`);
+    }
     if (definition.name && definition.name !== name) {
       throw invalid(`condition key '${name}' does not match its name '${definition.name}'`);
     }
@@ -112,7 +158,11 @@ export function compileModel(model: AuthorizationModel, maxTypes: number): Compi
           `invalid relation name '${name}' on type '${definition.type}'`,
         );
       }
+      checkRewriteShape(rewrite, `relation '${definition.type}#${name}'`);
       const directTypes = definition.metadata?.relations?.[name]?.directly_related_user_types ?? [];
+      if (!Array.isArray(directTypes) || !directTypes.every((reference) => isObject(reference))) {
+        throw invalid(`relation '${definition.type}#${name}' has malformed directly related user types`);
+      }
       const allowed = new Map<string, AllowedUserType>();
       for (const reference of directTypes) {
         const key = referenceKey(reference);
@@ -180,7 +230,9 @@ function validateRelation(
       throw invalid(`${where} references undefined condition '${reference.condition}'`);
     }
   }
-  const visit = (rewrite: Userset): void => {
+  const visit = (rewrite: Userset, depth = 0): void => {
+    if (depth > MAX_REWRITE_NESTING)
+      throw invalid(`${where} nests deeper than ${MAX_REWRITE_NESTING} levels`);
     if (rewrite.this) return;
     if (rewrite.computedUserset) {
       const target = rewrite.computedUserset.relation ?? '';
@@ -208,12 +260,12 @@ function validateRelation(
     const children = rewrite.union?.child ?? rewrite.intersection?.child;
     if (children) {
       if (children.length === 0) throw invalid(`${where} has an empty set operation`);
-      children.forEach(visit);
+      for (const child of children) visit(child, depth + 1);
       return;
     }
     if (rewrite.difference) {
-      visit(rewrite.difference.base);
-      visit(rewrite.difference.subtract);
+      visit(rewrite.difference.base, depth + 1);
+      visit(rewrite.difference.subtract, depth + 1);
       return;
     }
     throw invalid(`${where} has an empty or unknown rewrite`);

@@ -57,6 +57,12 @@ export function validateTuple(
     ) {
       throw fail('condition context must be an object');
     }
+    const parameters = model.conditions.get(conditionName)?.parameterNames ?? [];
+    for (const parameter of Object.keys(context ?? {})) {
+      if (!parameters.includes(parameter)) {
+        throw fail(`condition '${conditionName}' has no parameter '${parameter}'`);
+      }
+    }
   }
   checkAssignable(relation, user, conditionName, fail);
   return { key: tuple, object, user, conditionName };
