@@ -94,6 +94,13 @@ function requireString(value: unknown, name: string): string {
   return value;
 }
 
+/** Asserts a request body is an object, so malformed input is a `validation_error`, never a crash. */
+function requireRequest(request: unknown): void {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw new FgaError('validation_error', 'the request must be an object');
+  }
+}
+
 function requireContext(context: unknown): Record<string, unknown> | undefined {
   if (context === undefined || context === null) return undefined;
   if (typeof context !== 'object' || Array.isArray(context)) {
@@ -296,6 +303,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
 
     write(storeId, request: WriteRequest) {
       const state = store(storeId);
+      requireRequest(request);
       const writes = request?.writes ?? [];
       const deletes = request?.deletes ?? [];
       if (!Array.isArray(writes) || !Array.isArray(deletes)) {
@@ -353,6 +361,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
 
     read(storeId, request: ReadRequest = {}): ReadResponse {
       const state = store(storeId);
+      requireRequest(request);
       const filter = request?.tuple_key ?? {};
       for (const field of ['object', 'relation', 'user'] as const) {
         if (filter[field] !== undefined && typeof filter[field] !== 'string') {
@@ -419,12 +428,14 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
 
     check(storeId, request: CheckRequest): CheckResponse {
       const state = store(storeId);
+      requireRequest(request);
       const compiled = model(state, request?.authorization_model_id);
       return { allowed: checkOne(state, compiled, request) };
     },
 
     batchCheck(storeId, request: BatchCheckRequest): BatchCheckResponse {
       const state = store(storeId);
+      requireRequest(request);
       const compiled = model(state, request?.authorization_model_id);
       if (!Array.isArray(request.checks) || request.checks.length === 0) {
         throw new FgaError('validation_error', 'checks must contain at least one item');
@@ -457,6 +468,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
 
     listObjects(storeId, request: ListObjectsRequest): ListObjectsResponse {
       const state = store(storeId);
+      requireRequest(request);
       const compiled = model(state, request?.authorization_model_id);
       const typeName = requireString(request.type, 'type');
       const relation = requireString(request.relation, 'relation');
@@ -488,6 +500,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
 
     listUsers(storeId, request: ListUsersRequest): ListUsersResponse {
       const state = store(storeId);
+      requireRequest(request);
       const compiled = model(state, request?.authorization_model_id);
       const object = request.object;
       if (typeof object !== 'object' || object === null)
@@ -556,6 +569,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
 
     expand(storeId, request: ExpandRequest): ExpandResponse {
       const state = store(storeId);
+      requireRequest(request);
       const compiled = model(state, request?.authorization_model_id);
       const tupleKey = request?.tuple_key;
       if (typeof tupleKey !== 'object' || tupleKey === null)
