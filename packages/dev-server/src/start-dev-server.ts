@@ -19,6 +19,7 @@ import { type LoginHelperContext, loginThroughPages, signInThroughPages } from '
 import { createProviderConfiguration } from './internal/provider-config';
 import { createRequestNormalizer } from './internal/request-normalizer';
 import { generateDevCertificates } from './internal/tls';
+import { fetchTrustingCa } from './internal/trusting-fetch';
 import { validateSeed } from './parse-seed';
 import type { DevServer, StartDevServerOptions } from './types';
 import { createDevTokenVault, DEV_VAULT_GRANT_TYPES } from './vault';
@@ -105,6 +106,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
   });
   const port = (server.address() as AddressInfo).port;
   const issuer = `${certificates ? 'https' : 'http'}://${urlHost(host)}:${port}/`;
+  const selfFetch = certificates ? fetchTrustingCa(certificates.ca) : globalThis.fetch.bind(globalThis);
   let closeVault: (() => Promise<void>) | undefined;
 
   try {
@@ -131,9 +133,11 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
       apiAudience,
       apiScopes,
       otpCode,
+      fetch: selfFetch,
     };
     const vault = createDevTokenVault({
       connections: seed.connections,
+      fetch: selfFetch,
       ...(options.externalTokenTtlSeconds === undefined
         ? {}
         : { externalTokenTtlSeconds: options.externalTokenTtlSeconds }),
@@ -208,6 +212,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
       apiScopes,
       otpCode,
       ...(certificates ? { caFile: certificates.caFile } : {}),
+      fetch: selfFetch,
       fga: fga
         ? { apiUrl: fga.apiUrl, storeId: fga.storeId, authorizationModelId: fga.authorizationModelId }
         : { apiUrl: '', storeId: '', authorizationModelId: '' },

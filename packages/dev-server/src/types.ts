@@ -156,6 +156,12 @@ export interface DevServer {
   otpCode: string;
   /** Path of the self-signed CA certificate (PEM) when started with `https: true`. */
   caFile?: string;
+  /**
+   * A `fetch` that reaches this server: in `https` mode it trusts the generated CA (and nothing else changes for
+   * the process); otherwise the global `fetch`. Hand it to clients in the same process, e.g. openid-client's
+   * `customFetch` or the token vault's `fetch` option.
+   */
+  fetch: typeof globalThis.fetch;
   /** The OpenFGA API (fga-local) seeded with the seed's model and tuples. */
   fga: { apiUrl: string; storeId: string; authorizationModelId: string };
   approvals: DevApprovals;

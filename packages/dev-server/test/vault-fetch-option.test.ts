@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { startMinimalVaultServer } from './vault-minimal-provider';
 
-// `startDevServer` does not pass a `fetch` through, so this option runs on a minimal provider.
+// Observed on a minimal provider, where the test controls the fetch (startDevServer passes its own, see https-in-process).
 describe('createDevTokenVault fetch option', () => {
-  it("routes the vault's own calls to the external provider through the given fetch", async () => {
+  it("routes the vault's own calls (the connect flow, the external provider) through the given fetch", async () => {
     const seen: string[] = [];
     const server = await startMinimalVaultServer({
       fetch: (input, init) => {
@@ -16,7 +16,13 @@ describe('createDevTokenVault fetch option', () => {
         scopes: ['events.read'],
       });
       await server.connections.disconnect(server.users.alice.sub, 'acme-calendar');
-      expect(seen).toEqual(['/ext/acme-calendar/token', '/ext/acme-calendar/revoke']);
+      expect(seen).toEqual([
+        '/connections/acme-calendar/connect',
+        '/ext/acme-calendar/authorize',
+        '/connections/acme-calendar/callback',
+        '/ext/acme-calendar/token',
+        '/ext/acme-calendar/revoke',
+      ]);
     } finally {
       await server.close();
     }

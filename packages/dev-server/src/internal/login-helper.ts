@@ -35,6 +35,8 @@ export interface LoginHelperContext {
   apiAudience: string;
   apiScopes: string[];
   otpCode: string;
+  /** The fetch used to reach the dev server (one that trusts its CA in `https` mode). */
+  fetch: typeof globalThis.fetch;
 }
 
 /**
@@ -75,7 +77,10 @@ export async function signInThroughPages(
     seededClient.clientId,
     undefined,
     client.ClientSecretBasic(seededClient.clientSecret),
-    insecure ? { execute: [client.allowInsecureRequests] } : undefined,
+    {
+      ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+      [client.customFetch]: (url, init) => context.fetch(url, init as RequestInit),
+    },
   );
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
@@ -96,7 +101,7 @@ export async function signInThroughPages(
 
   const jar = new CookieJar();
   const request = async (url: URL, body?: Record<string, string>) => {
-    const response = await fetch(url, {
+    const response = await context.fetch(url, {
       method: body ? 'POST' : 'GET',
       redirect: 'manual',
       headers: {

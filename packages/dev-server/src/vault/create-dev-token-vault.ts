@@ -136,6 +136,7 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
         scopes,
         cookie,
         ...(signal ? { signal } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
       });
       const record = core.store.get(result.sub, connection);
       if (!record) {

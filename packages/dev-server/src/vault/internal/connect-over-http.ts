@@ -45,8 +45,11 @@ export async function connectOverHttp(options: {
   scopes: readonly string[];
   cookie: string;
   signal?: AbortSignal;
+  /** @default the global fetch */
+  fetch?: typeof globalThis.fetch;
 }): Promise<{ sub: string; scopes: string[] }> {
   const { baseUrl, connection, scopes, signal } = options;
+  const fetchImplementation = options.fetch ?? globalThis.fetch;
   const jar = new CookieJar(options.cookie);
   const origin = new URL(baseUrl).origin;
   let url = new URL(`${baseUrl}/connections/${connection}/connect`);
@@ -54,7 +57,7 @@ export async function connectOverHttp(options: {
     url.searchParams.set('scopes', scopes.join(' '));
   }
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
-    const response = await fetch(url, {
+    const response = await fetchImplementation(url, {
       redirect: 'manual',
       headers: { accept: 'application/json', cookie: jar.header() },
       ...(signal ? { signal } : {}),
