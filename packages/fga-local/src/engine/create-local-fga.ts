@@ -1,9 +1,12 @@
 import { transformer } from '@openfga/syntax-transformer';
 import { FgaError } from './errors';
 import { expandRelation } from './internal/expand';
-import { decodeToken, encodeToken, ulid } from './internal/ids';
+import { ulid } from './internal/ids';
+import { findUsers } from './internal/list-users';
 import { type CompiledModel, type CompiledRelation, compileModel } from './internal/model';
-import { parseObject, parseUser } from './internal/parse';
+import { parseObject } from './internal/parse';
+import { readTuples } from './internal/read-tuples';
+import { paginate, requireContext, requireRequest, requireString } from './internal/request-fields';
 import { type Outcome, Resolver } from './internal/resolver';
 import { reverseExpand } from './internal/reverse-expand';
 import { TupleIndex, type TupleRecord, tupleId } from './internal/tuple-index';
@@ -16,7 +19,6 @@ import type {
   CheckResponse,
   ExpandRequest,
   ExpandResponse,
-  ListedUser,
   ListObjectsRequest,
   ListObjectsResponse,
   ListStoresResponse,
@@ -24,7 +26,6 @@ import type {
   ListUsersResponse,
   LocalFga,
   LocalFgaOptions,
-  PageRequest,
   ReadAuthorizationModelsResponse,
   ReadRequest,
   ReadResponse,
@@ -42,9 +43,6 @@ interface StoreState {
   sequence: number;
 }
 
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 100;
-
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -53,60 +51,9 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
   return value;
 }
 
-function pageSize(page: PageRequest | undefined): number {
-  const size = page?.page_size ?? DEFAULT_PAGE_SIZE;
-  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new FgaError('validation_error', `page_size must be an integer between 1 and ${MAX_PAGE_SIZE}`);
-  }
-  return size;
-}
-
-function pageOffset(page: PageRequest | undefined, scope: string): number {
-  const token = page?.continuation_token;
-  if (!token) return 0;
-  const decoded = decodeToken(token);
-  if (!decoded || decoded.scope !== scope || typeof decoded.offset !== 'number') {
-    throw new FgaError('invalid_continuation_token', 'invalid continuation token');
-  }
-  return decoded.offset;
-}
-
-function paginate<T>(
-  items: T[],
-  page: PageRequest | undefined,
-  scope: string,
-): { items: T[]; token: string } {
-  const size = pageSize(page);
-  const offset = pageOffset(page, scope);
-  const slice = items.slice(offset, offset + size);
-  const next = offset + size < items.length ? encodeToken({ scope, offset: offset + size }) : '';
-  return { items: slice, token: next };
-}
-
 function unwrap(outcome: Outcome): boolean {
   if (outcome instanceof FgaError) throw outcome;
   return outcome === true;
-}
-
-function requireString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '')
-    throw new FgaError('validation_error', `${name} is required`);
-  return value;
-}
-
-/** Asserts a request body is an object, so malformed input is a `validation_error`, never a crash. */
-function requireRequest(request: unknown): void {
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    throw new FgaError('validation_error', 'the request must be an object');
-  }
-}
-
-function requireContext(context: unknown): Record<string, unknown> | undefined {
-  if (context === undefined || context === null) return undefined;
-  if (typeof context !== 'object' || Array.isArray(context)) {
-    throw new FgaError('validation_error', 'context must be an object');
-  }
-  return context as Record<string, unknown>;
 }
 
 /**
@@ -362,68 +309,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
     read(storeId, request: ReadRequest = {}): ReadResponse {
       const state = store(storeId);
       requireRequest(request);
-      const filter = request?.tuple_key ?? {};
-      for (const field of ['object', 'relation', 'user'] as const) {
-        if (filter[field] !== undefined && typeof filter[field] !== 'string') {
-          throw new FgaError('validation_error', `tuple_key.${field} must be a string`);
-        }
-      }
-      let candidates: Iterable<TupleRecord>;
-      const objectFilter = filter.object;
-      let wantedId: string | undefined;
-      if (objectFilter) {
-        const colon = objectFilter.indexOf(':');
-        if (colon <= 0) throw new FgaError('validation_error', `invalid object '${objectFilter}'`);
-        const type = objectFilter.slice(0, colon);
-        wantedId = objectFilter.slice(colon + 1) || undefined;
-        const list: TupleRecord[] = [];
-        const ids = wantedId === undefined ? [...state.tuples.objectIds(type)] : [wantedId];
-        for (const id of ids) {
-          for (const bucket of state.tuples.relationsOf(type, id)?.values() ?? []) {
-            for (const entry of bucket.byUser.values()) list.push(entry);
-          }
-        }
-        list.sort((left, right) => left.sequence - right.sequence);
-        candidates = list;
-      } else {
-        if (filter.user || filter.relation) {
-          throw new FgaError(
-            'validation_error',
-            "the 'object' field must be set (at least 'type:') to filter a read",
-          );
-        }
-        candidates = state.tuples.all.values();
-      }
-      const size = pageSize(request);
-      const token = request.continuation_token;
-      let after = -1;
-      if (token) {
-        const decoded = decodeToken(token);
-        if (!decoded || decoded.scope !== `read:${storeId}` || typeof decoded.after !== 'number') {
-          throw new FgaError('invalid_continuation_token', 'invalid continuation token');
-        }
-        after = decoded.after;
-      }
-      const tuples: ReadResponse['tuples'] = [];
-      let more = false;
-      let lastSequence = -1;
-      // Without an object filter `candidates` is the store's write-ordered map (a rewritten tuple moves to
-      // the end), which is sequence order already.
-      for (const entry of candidates) {
-        if (entry.sequence <= after) continue;
-        if (filter.relation && entry.key.relation !== filter.relation) continue;
-        if (filter.user && entry.key.user !== filter.user) continue;
-        if (tuples.length === size) {
-          more = true;
-          break;
-        }
-        tuples.push({ key: structuredClone(entry.key), timestamp: entry.timestamp });
-        lastSequence = entry.sequence;
-      }
-      return {
-        tuples,
-        continuation_token: more ? encodeToken({ scope: `read:${storeId}`, after: lastSequence }) : '',
-      };
+      return readTuples(state.tuples, `read:${storeId}`, request);
     },
 
     check(storeId, request: CheckRequest): CheckResponse {
@@ -525,45 +411,15 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
       }
       const context = requireContext(request.context);
       const tupleSources = sources(state, compiled, request.contextual_tuples);
-      const users: ListedUser[] = [];
-      const seen = new Set<string>();
-      let error: FgaError | undefined;
-      for (const filter of request.user_filters) {
-        const candidates = new Set<string>();
-        const key = filter.relation ? `${filter.type}#${filter.relation}` : filter.type;
-        for (const source of tupleSources)
-          for (const candidate of source.usersOfKey(key)) candidates.add(candidate);
-        if (filter.relation) {
-          // Usersets nobody wrote as a user can still be reached (`viewer from parent` reaches folder:x#viewer).
-          const relationOf = (id: string) => `${filter.type}:${id}#${filter.relation}`;
-          if (filter.type === typeName) candidates.add(relationOf(objectId));
-          for (const source of tupleSources) {
-            for (const id of source.objectIds(filter.type)) candidates.add(relationOf(id));
-            for (const plain of source.usersOfKey(filter.type)) {
-              const parsed = parseUser(plain);
-              if (parsed && !parsed.wildcard) candidates.add(relationOf(parsed.id));
-            }
-          }
-        }
-        for (const candidate of candidates) {
-          if (seen.has(candidate)) continue;
-          seen.add(candidate);
-          const user = parseUser(candidate);
-          if (!user) continue;
-          const resolver = new Resolver(compiled, tupleSources, user, context, maxDepth, {
-            exhaustive: true,
-            ignoreWildcards: true,
-          });
-          const outcome = resolver.check(typeName, objectId, relation, 0);
-          if (outcome === true) {
-            if (user.wildcard) users.push({ wildcard: { type: user.type } });
-            else if (user.relation !== undefined) {
-              users.push({ userset: { type: user.type, id: user.id, relation: user.relation } });
-            } else users.push({ object: { type: user.type, id: user.id } });
-          } else if (outcome instanceof FgaError) error ??= outcome;
-        }
-      }
-      if (error) throw error;
+      const users = findUsers({
+        model: compiled,
+        sources: tupleSources,
+        object: { type: typeName, id: objectId },
+        relation,
+        filters: request.user_filters,
+        context,
+        maxDepth,
+      });
       return { users };
     },
 

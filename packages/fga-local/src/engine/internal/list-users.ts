@@ -1,0 +1,67 @@
+import { FgaError } from '../errors';
+import type { FgaObject, ListedUser, UserTypeFilter } from '../types';
+import type { CompiledModel } from './model';
+import { parseUser } from './parse';
+import { Resolver } from './resolver';
+import type { TupleIndex } from './tuple-index';
+
+export interface FindUsersInput {
+  model: CompiledModel;
+  sources: readonly TupleIndex[];
+  object: FgaObject;
+  relation: string;
+  filters: UserTypeFilter[];
+  context: Record<string, unknown> | undefined;
+  maxDepth: number;
+}
+
+/**
+ * List users: every user of the filter's type (or userset of the filter's relation) that appears in the
+ * tuples is a candidate, checked exhaustively (any condition that cannot be evaluated fails the request, as
+ * in OpenFGA) and without letting wildcards name a concrete user (they are listed as `type:*`).
+ */
+export function findUsers(input: FindUsersInput): ListedUser[] {
+  const { model, sources: tupleSources, context, maxDepth, relation } = input;
+  const typeName = input.object.type;
+  const objectId = input.object.id;
+  const users: ListedUser[] = [];
+  const seen = new Set<string>();
+  let error: FgaError | undefined;
+  for (const filter of input.filters) {
+    const candidates = new Set<string>();
+    const key = filter.relation ? `${filter.type}#${filter.relation}` : filter.type;
+    for (const source of tupleSources)
+      for (const candidate of source.usersOfKey(key)) candidates.add(candidate);
+    if (filter.relation) {
+      // Usersets nobody wrote as a user can still be reached (`viewer from parent` reaches folder:x#viewer).
+      const relationOf = (id: string) => `${filter.type}:${id}#${filter.relation}`;
+      if (filter.type === typeName) candidates.add(relationOf(objectId));
+      for (const source of tupleSources) {
+        for (const id of source.objectIds(filter.type)) candidates.add(relationOf(id));
+        for (const plain of source.usersOfKey(filter.type)) {
+          const parsed = parseUser(plain);
+          if (parsed && !parsed.wildcard) candidates.add(relationOf(parsed.id));
+        }
+      }
+    }
+    for (const candidate of candidates) {
+      if (seen.has(candidate)) continue;
+      seen.add(candidate);
+      const user = parseUser(candidate);
+      if (!user) continue;
+      const resolver = new Resolver(model, tupleSources, user, context, maxDepth, {
+        exhaustive: true,
+        ignoreWildcards: true,
+      });
+      const outcome = resolver.check(typeName, objectId, relation, 0);
+      if (outcome === true) {
+        if (user.wildcard) users.push({ wildcard: { type: user.type } });
+        else if (user.relation !== undefined) {
+          users.push({ userset: { type: user.type, id: user.id, relation: user.relation } });
+        } else users.push({ object: { type: user.type, id: user.id } });
+      } else if (outcome instanceof FgaError) error ??= outcome;
+    }
+  }
+  if (error) throw error;
+  return users;
+}
