@@ -252,13 +252,25 @@ export interface ListStoresResponse {
   continuation_token: string;
 }
 
-/** The in-process OpenFGA-compatible engine. All methods are synchronous. */
+/**
+ * The in-process OpenFGA-compatible engine. All methods are synchronous and throw `FgaError` (OpenFGA's
+ * code names and numbers); every method that takes a store id throws `store_id_not_found` for an unknown one,
+ * and every query without `authorization_model_id` uses the newest model (`latest_authorization_model_not_found`
+ * when there is none; `authorization_model_not_found` for an unknown id).
+ */
 export interface LocalFga {
+  /** Creates a store with a ULID id. Throws `validation_error` without a name. */
   createStore(input: { name: string }): StoreInfo;
   getStore(storeId: string): StoreInfo;
+  /** Stores in creation order, `page_size` 1–100 (default 50). */
   listStores(input?: PageRequest): ListStoresResponse;
+  /** Deletes a store with its models and tuples. */
   deleteStore(storeId: string): void;
 
+  /**
+   * Validates, compiles and stores a model (OpenFGA JSON). Throws `invalid_authorization_model`,
+   * `cannot_allow_duplicate_types_in_one_request`, `unsupported_schema_version`, `exceeded_entity_limit`.
+   */
   writeAuthorizationModel(
     storeId: string,
     model: WriteAuthorizationModelRequest,
@@ -271,12 +283,26 @@ export interface LocalFga {
   /** The newest model; throws `latest_authorization_model_not_found` when the store has none. */
   readLatestAuthorizationModel(storeId: string): AuthorizationModel;
 
+  /**
+   * Atomically deletes and writes tuples (at most `maxTuplesPerWrite` together). Throws `invalid_tuple` for a
+   * tuple the model does not allow, `write_failed_due_to_invalid_input` for writing an existing / deleting a
+   * missing tuple, `cannot_allow_duplicate_tuples_in_one_request`, `invalid_write_input` when empty.
+   */
   write(storeId: string, request: WriteRequest): void;
+  /** Tuples in write order, filtered by `tuple_key` (object `type:id` or `type:`, relation, user), paged. */
   read(storeId: string, request?: ReadRequest): ReadResponse;
 
+  /**
+   * Whether the user has the relation with the object. Throws `validation_error` for an unknown type, relation
+   * or user type and for a condition that cannot be evaluated (when no other path allows), `invalid_tuple`
+   * for an invalid contextual tuple, `authorization_model_resolution_too_complex` past the depth limit.
+   */
   check(storeId: string, request: CheckRequest): CheckResponse;
+  /** Checks each item; an item's error is reported in its result, keyed by `correlation_id`. */
   batchCheck(storeId: string, request: BatchCheckRequest): BatchCheckResponse;
+  /** Every object of `type` the user has `relation` with. Throws `type_not_found` / `relation_not_found`. */
   listObjects(storeId: string, request: ListObjectsRequest): ListObjectsResponse;
+  /** Every user of the filter type (or userset) with `relation` on the object; wildcards listed as `type:*`. */
   listUsers(storeId: string, request: ListUsersRequest): ListUsersResponse;
   /** One level of the userset tree of `object#relation`, like OpenFGA's `/expand` (conditions are not evaluated). */
   expand(storeId: string, request: ExpandRequest): ExpandResponse;

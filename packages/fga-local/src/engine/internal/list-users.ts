@@ -36,11 +36,19 @@ export function findUsers(input: FindUsersInput): ListedUser[] {
       // Usersets nobody wrote as a user can still be reached (`viewer from parent` reaches folder:x#viewer).
       const relationOf = (id: string) => `${filter.type}:${id}#${filter.relation}`;
       if (filter.type === typeName) candidates.add(relationOf(objectId));
+      const keys = [
+        filter.type,
+        ...[...(model.types.get(filter.type)?.relations.keys() ?? [])].map(
+          (name) => `${filter.type}#${name}`,
+        ),
+      ];
       for (const source of tupleSources) {
         for (const id of source.objectIds(filter.type)) candidates.add(relationOf(id));
-        for (const plain of source.usersOfKey(filter.type)) {
-          const parsed = parseUser(plain);
-          if (parsed && !parsed.wildcard) candidates.add(relationOf(parsed.id));
+        for (const typeKey of keys) {
+          for (const named of source.usersOfKey(typeKey)) {
+            const parsed = parseUser(named);
+            if (parsed && !parsed.wildcard) candidates.add(relationOf(parsed.id));
+          }
         }
       }
     }
