@@ -134,6 +134,30 @@ describe('batchCheck', () => {
     expect(result.c?.error?.message).toContain('nope');
   });
 
+  it('answers many items of one user like single checks (one shared memo per user)', () => {
+    const { fga, storeId } = drive();
+    const objects = [
+      'document:deep',
+      'document:deep2',
+      'document:own',
+      'document:public',
+      'folder:b',
+      'group:all',
+    ];
+    const relations = ['viewer', 'viewer', 'viewer', 'viewer', 'viewer', 'member'];
+    const checks = objects.flatMap((object, index) =>
+      ['user:anne', 'user:bob'].map((user) => ({
+        correlation_id: `${user}-${object}`,
+        tuple_key: { user, relation: relations[index] as string, object },
+      })),
+    );
+    const { result } = fga.batchCheck(storeId, { checks });
+    for (const item of checks) {
+      expect(result[item.correlation_id]).toEqual(fga.check(storeId, { tuple_key: item.tuple_key }));
+    }
+    expect(Object.values(result).filter((entry) => entry.allowed).length).toBe(6);
+  });
+
   it('rejects duplicate correlation ids', () => {
     const { fga, storeId } = drive();
     const item = {

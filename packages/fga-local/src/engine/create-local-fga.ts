@@ -150,10 +150,15 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
     return [state.tuples, index];
   }
 
+  /**
+   * One check. `shared` (batch check) reuses one resolver, and so its memo, per user across the items that
+   * carry neither contextual tuples nor context, which answer against the same tuples.
+   */
   function checkOne(
     state: StoreState,
     compiled: CompiledModel,
     request: Omit<CheckRequest, 'authorization_model_id'>,
+    shared?: Map<string, Resolver>,
   ): boolean {
     const tupleKey = request.tuple_key;
     if (typeof tupleKey !== 'object' || tupleKey === null)
@@ -168,8 +173,17 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
       throw new FgaError('validation_error', `relation '${object.type}#${relation}' not found`);
     }
     const context = requireContext(request.context);
-    const tupleSources = sources(state, compiled, request.contextual_tuples);
-    const resolver = new Resolver(compiled, tupleSources, user, context, maxDepth);
+    const plain =
+      shared !== undefined &&
+      context === undefined &&
+      (request.contextual_tuples === undefined ||
+        (Array.isArray(request.contextual_tuples) && request.contextual_tuples.length === 0));
+    let resolver = plain ? shared.get(user.raw) : undefined;
+    if (!resolver) {
+      const tupleSources = sources(state, compiled, request.contextual_tuples);
+      resolver = new Resolver(compiled, tupleSources, user, context, maxDepth);
+      if (plain) shared.set(user.raw, resolver);
+    }
     return unwrap(resolver.check(object.type, object.id, relation, 0));
   }
 
@@ -334,9 +348,10 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
         correlationIds.add(id);
       }
       const result: BatchCheckResponse['result'] = {};
+      const resolvers = new Map<string, Resolver>();
       for (const item of request.checks) {
         try {
-          result[item.correlation_id] = { allowed: checkOne(state, compiled, item) };
+          result[item.correlation_id] = { allowed: checkOne(state, compiled, item, resolvers) };
         } catch (error) {
           const failure = FgaError.isInstance(error)
             ? error
