@@ -1,5 +1,7 @@
 // Sessions and their propagation
 
+// Cancellation helpers for feature packages
+export { raceAbort, sleep } from './abort';
 export type { AuditLog, AuditSink, CreateAuditLogOptions } from './audit/audit-log';
 export { createAuditLog } from './audit/audit-log';
 // Audit log
@@ -13,7 +15,6 @@ export type { ExecutionContext } from './call-context';
 export { currentCall, getCredential } from './call-context';
 // Argument digests and redaction
 export { canonicalJson, digestArgs, sha256Hex } from './digest';
-
 // Errors and interrupts
 export type {
   AgentGateErrorCode,

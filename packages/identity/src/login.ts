@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AgentSession } from '@agentgate/core';
+import { raceAbort } from '@agentgate/core';
 import * as oidc from 'openid-client';
 import type { ClaimMapping } from './claim-mappings';
 import { LoginFailed, TokenVerificationFailed } from './errors';
-import { abortable } from './internal/abortable';
 import { withIdTokenClaims } from './internal/id-token-claims';
 import { validateLoginOptions } from './internal/login-settings';
 import { fromOidcError } from './internal/oidc-errors';
@@ -174,7 +174,7 @@ export function createLogin(options: CreateLoginOptions): Login {
       });
     }
     signal?.throwIfAborted();
-    return abortable(configuration, signal).catch((error: unknown) => {
+    return raceAbort(configuration, signal).catch((error: unknown) => {
       throw fromOidcError(`discovery of '${settings.issuer}'`, error, signal);
     });
   };

@@ -1,8 +1,7 @@
-import { type AgentSession, createSession, GateDenied } from '@agentgate/core';
+import { type AgentSession, createSession, GateDenied, raceAbort } from '@agentgate/core';
 import { type JWTPayload, jwtVerify } from 'jose';
 import { applyClaimMapping, type ClaimMapping, ClaimTypeError } from './claim-mappings';
 import { TokenVerificationFailed } from './errors';
-import { abortable } from './internal/abortable';
 import { fromJoseError } from './internal/jose-errors';
 import { discoverJwksUri, keySetFor } from './internal/key-sets';
 import { type Settings, validateVerifierOptions } from './internal/verifier-settings';
@@ -127,7 +126,7 @@ async function verifyClaims(
   const keySet = keySetFor(jwksUri, settings.fetch);
   let payload: JWTPayload;
   try {
-    ({ payload } = await abortable(
+    ({ payload } = await raceAbort(
       jwtVerify(token, keySet, {
         issuer: settings.issuer,
         audience: settings.audience,

@@ -1,29 +1,7 @@
 import * as client from 'openid-client';
 import type { DevClient, DevLoginOptions, DevLoginTokens, DevUser } from '../types';
+import { CookieJar } from './cookie-jar';
 import { loa2 } from './provider-config';
-
-/** Cookies the helper's "browser" keeps between requests (name → value). */
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';');
-      const separator = pair.indexOf('=');
-      if (separator <= 0) continue;
-      const name = pair.slice(0, separator).trim();
-      const value = pair.slice(separator + 1).trim();
-      const expires = attributes.find((attribute) => attribute.trim().toLowerCase().startsWith('expires='));
-      const expired = expires !== undefined && Date.parse(expires.split('=')[1] ?? '') <= Date.now();
-      if (value === '' || expired) this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-  }
-
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
 
 const formAction = (html: string, action: string): string | undefined =>
   new RegExp(`action="(/interaction/[\\w-]+/${action})"`).exec(html)?.[1];

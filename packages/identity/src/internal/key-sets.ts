@@ -1,6 +1,6 @@
+import { raceAbort } from '@agentgate/core';
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { TokenVerificationFailed } from '../errors';
-import { abortable } from './abortable';
 
 type Fetch = typeof globalThis.fetch;
 
@@ -43,7 +43,7 @@ export function discoverJwksUri(
     byIssuer.set(issuer, discovery);
     discovery.catch(() => byIssuer.delete(issuer));
   }
-  return abortable(discovery, signal);
+  return raceAbort(discovery, signal);
 }
 
 async function fetchJwksUri(issuer: string, fetchImplementation: Fetch): Promise<string> {

@@ -1,6 +1,6 @@
+import { raceAbort, sleep } from '@agentgate/core';
 import * as client from 'openid-client';
 import { TokenExchangeFailed, type TokenExchangeFailure } from '../errors';
-import { raceAbort, sleep } from './abort';
 import { classifyOAuthError, type Dialect, type ExchangeRequest, exchangeParameters } from './dialects';
 import type { ResolvedOptions } from './options';
 

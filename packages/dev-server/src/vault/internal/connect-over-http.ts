@@ -1,37 +1,4 @@
-/** Cookies of one scripted browser: `Set-Cookie` in, `Cookie` header out. */
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-
-  constructor(header: string) {
-    for (const pair of header.split(';')) {
-      const separator = pair.indexOf('=');
-      if (separator > 0) {
-        this.#cookies.set(pair.slice(0, separator).trim(), pair.slice(separator + 1).trim());
-      }
-    }
-  }
-
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const separator = pair.indexOf('=');
-      if (separator <= 0) {
-        continue;
-      }
-      const name = pair.slice(0, separator).trim();
-      const value = pair.slice(separator + 1).trim();
-      if (value === '' || /;\s*max-age=0/i.test(line) || /expires=thu, 01 jan 1970/i.test(line)) {
-        this.#cookies.delete(name);
-      } else {
-        this.#cookies.set(name, value);
-      }
-    }
-  }
-
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
+import { CookieJar } from '../../internal/cookie-jar';
 
 const MAX_REDIRECTS = 10;
 

@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
-
-const MAX_BODY_BYTES = 64 * 1024;
+import { readBodyText } from '../../internal/read-body';
 
 /** Reads an `application/x-www-form-urlencoded` body (the mock provider's token and revocation wire). */
 export async function readForm(ctx: Context): Promise<URLSearchParams> {
@@ -8,17 +7,7 @@ export async function readForm(ctx: Context): Promise<URLSearchParams> {
   if (type !== 'application/x-www-form-urlencoded') {
     return new URLSearchParams();
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new RangeError('request body too large');
-    }
-    chunks.push(buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams(await readBodyText(ctx.req));
 }
 
 /** A JSON response that no cache keeps (token responses and errors). */
@@ -59,18 +48,9 @@ export async function readJson(ctx: Context): Promise<unknown> {
   if (ctx.request.type !== 'application/json') {
     return undefined;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new RangeError('request body too large');
-    }
-    chunks.push(buffer);
-  }
+  const text = await readBodyText(ctx.req);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -1,4 +1,9 @@
-/** Settles like `promise`, or rejects with the signal's reason as soon as it fires (the promise keeps running). */
+/**
+ * Settles like `promise`, or rejects with the signal's reason as soon as `signal` aborts (the promise itself keeps
+ * running: use it where the underlying work cannot be cancelled, such as a shared cached fetch).
+ *
+ * @example const keys = await raceAbort(sharedKeySetFetch, options.signal);
+ */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
@@ -18,7 +23,7 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** Waits `ms`, or rejects early when `signal` fires. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms` milliseconds, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return raceAbort(new Promise<void>((resolve) => setTimeout(resolve, ms)), signal);
 }
