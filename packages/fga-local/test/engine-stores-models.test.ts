@@ -142,6 +142,16 @@ describe('authorization models', () => {
       'invalid_authorization_model',
     ],
     [
+      'a relation no tuple can ever grant (no entry point)',
+      'type user\ntype doc\n  relations\n    define parent: [doc]\n    define viewer: viewer from parent',
+      'invalid_authorization_model',
+    ],
+    [
+      'an intersection with an operand without entry point',
+      'type user\ntype doc\n  relations\n    define parent: [doc]\n    define loop: loop from parent\n    define viewer: [user] and loop',
+      'invalid_authorization_model',
+    ],
+    [
       'DSL that does not parse',
       'type user\ntype doc\n  relations\n    define viewer [user]',
       'invalid_authorization_model',
@@ -180,6 +190,24 @@ describe('authorization models', () => {
         thrown(() => fga.writeAuthorizationModel(storeId, { schema_version: '1.1', type_definitions })).code,
       ).toBe('invalid_authorization_model');
     }
+  });
+
+  it('accepts relations that reach an entry point through other relations and cycles', () => {
+    const fga = createLocalFga();
+    const { id: storeId } = fga.createStore({ name: 'entry points' });
+    const model = `model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user, group#member]
+type doc
+  relations
+    define parent: [doc]
+    define editor: [user] or viewer
+    define viewer: editor or viewer from parent
+    define restricted: viewer but not editor`;
+    expect(fga.writeAuthorizationModelFromDsl(storeId, model).authorization_model_id).toMatch(ULID);
   });
 
   it('rejects duplicate types, an unsupported schema version and too many types', () => {

@@ -202,7 +202,54 @@ export function compileModel(model: AuthorizationModel, maxTypes: number): Compi
   for (const type of types.values()) {
     for (const relation of type.relations.values()) linkDependents(relation, relation.node);
   }
+  checkEntrypoints(types);
   return { model, types, conditions };
+}
+
+/**
+ * Every relation must be reachable from some tuple (OpenFGA's entry point rule): a directly related plain
+ * type or wildcard, or a userset / computed / `from` relation that itself has an entry point; every operand
+ * of an intersection and the base of an exclusion must have one. Computed as a fixed point over the model.
+ */
+function checkEntrypoints(types: Map<string, CompiledType>): void {
+  const entered = new Set<CompiledRelation>();
+  const hasEntry = (relation: CompiledRelation, node: RewriteNode): boolean => {
+    switch (node.kind) {
+      case 'direct':
+        return relation.directTypes.some((reference) => {
+          if (!reference.relation) return true;
+          const target = types.get(reference.type)?.relations.get(reference.relation);
+          return target !== undefined && entered.has(target);
+        });
+      case 'computed':
+        return entered.has(node.relation);
+      case 'ttu':
+        return [...node.targets.values()].some((target) => entered.has(target));
+      case 'union':
+        return node.children.some((child) => hasEntry(relation, child));
+      case 'intersection':
+        return node.children.every((child) => hasEntry(relation, child));
+      case 'difference':
+        return hasEntry(relation, node.base);
+    }
+  };
+  const all = [...types.values()].flatMap((type) => [...type.relations.values()]);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const relation of all) {
+      if (!entered.has(relation) && hasEntry(relation, relation.node)) {
+        entered.add(relation);
+        changed = true;
+      }
+    }
+  }
+  const missing = all.find((relation) => !entered.has(relation));
+  if (missing) {
+    throw invalid(
+      `relation '${missing.type}#${missing.name}' has no entry point: no tuple can ever grant it`,
+    );
+  }
 }
 
 function validateRelation(
