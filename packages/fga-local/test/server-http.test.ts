@@ -215,7 +215,6 @@ describe('startOpenFgaServer: unimplemented endpoints', () => {
   afterAll(() => server.close());
 
   it.each([
-    ['expand', () => fga.expand({ relation: 'viewer', object: 'document:1' })],
     ['read changes', () => fga.readChanges()],
     ['read assertions', () => fga.readAssertions()],
     ['write assertions', () => fga.writeAssertions([])],

@@ -180,3 +180,22 @@ describe('startOpenFgaServer: list objects and list users', () => {
     expect(ids).toEqual(['anne', 'erin']);
   });
 });
+
+describe('startOpenFgaServer: expand', () => {
+  it('returns one level of the userset tree through the SDK', async () => {
+    const { tree } = await fga.expand({ relation: 'member', object: 'group:eng' });
+    expect(tree?.root).toEqual({ name: 'group:eng#member', leaf: { users: { users: ['user:anne'] } } });
+  });
+
+  it('includes contextual tuples and refuses an unknown relation', async () => {
+    const { tree } = await fga.expand({
+      relation: 'member',
+      object: 'group:eng',
+      contextualTuples: [{ user: 'user:carol', relation: 'member', object: 'group:eng' }],
+    });
+    expect(tree?.root?.leaf?.users?.users).toEqual(['user:anne', 'user:carol']);
+    await expect(fga.expand({ relation: 'nope', object: 'group:eng' })).rejects.toMatchObject({
+      apiErrorCode: 'relation_not_found',
+    });
+  });
+});

@@ -43,6 +43,32 @@ export const queryRoutes: Route[] = [
   },
   {
     method: 'POST',
+    pattern: /^\/stores\/([^/]+)\/expand$/,
+    async handle({ engine, limits, params: [id = ''], body }) {
+      const storeId = ulid(id, 'ExpandRequest.StoreId');
+      const request = await body();
+      checkConsistency(request.consistency);
+      const key = isObject(request.tuple_key) ? request.tuple_key : {};
+      const response = engine.expand(storeId, {
+        authorization_model_id: optionalUlid(
+          request.authorization_model_id,
+          'ExpandRequest.AuthorizationModelId',
+        ),
+        tuple_key: {
+          relation: requiredString(key.relation, 'ExpandRequest.TupleKey.Relation'),
+          object: requiredString(key.object, 'ExpandRequest.TupleKey.Object'),
+        },
+        contextual_tuples: contextualTuples(
+          request.contextual_tuples,
+          limits.maxContextualTuples,
+          'ExpandRequest',
+        ),
+      });
+      return { status: 200, body: response };
+    },
+  },
+  {
+    method: 'POST',
     pattern: /^\/stores\/([^/]+)\/batch-check$/,
     async handle({ engine, limits, params: [id = ''], body }) {
       const storeId = ulid(id, 'BatchCheckRequest.StoreId');

@@ -12,7 +12,6 @@ function unimplemented(what: string): Route['handle'] {
  * (the SDK does not retry 501), so a caller learns at once instead of after three retries.
  */
 export const unimplementedRoutes: Route[] = [
-  { method: 'POST', pattern: /^\/stores\/([^/]+)\/expand$/, handle: unimplemented('Expand') },
   { method: 'GET', pattern: /^\/stores\/([^/]+)\/changes$/, handle: unimplemented('ReadChanges') },
   {
     method: 'GET',
