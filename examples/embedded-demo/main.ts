@@ -122,8 +122,9 @@ try {
   await attempt('list_events', alice, () => listEvents({}));
 
   step('the model tries to act for alice through the arguments');
+  const modelArguments: unknown = JSON.parse('{"user":"alice"}'); // what a model emits is untyped JSON
   await attempt('list_events {"user":"alice"}', alice, () =>
-    listEvents({ user: 'alice' } as Record<string, never>),
+    listEvents(modelArguments as Record<string, never>),
   );
 
   step('bob, same tenant, has his own connection and sees only his own calendar');
