@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLocalFga, FgaError, type LocalFga, type TupleKey } from '../src/index';
+import { createLocalFga, type LocalFga, type TupleKey } from '../src/index';
+import { thrown } from './helpers';
 
 const driveModel = `model
   schema 1.1
@@ -47,16 +48,6 @@ function drive(options?: Parameters<typeof createLocalFga>[0]) {
 
 const check = (fga: LocalFga, storeId: string, user: string, relation: string, object: string, extra = {}) =>
   fga.check(storeId, { tuple_key: { user, relation, object }, ...extra }).allowed;
-
-function thrown(run: () => unknown): FgaError {
-  try {
-    run();
-  } catch (error) {
-    if (FgaError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an FgaError');
-}
 
 describe('check', () => {
   const { fga, storeId } = drive();

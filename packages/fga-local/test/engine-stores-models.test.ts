@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalFga, FgaError } from '../src/index';
+import { thrown } from './helpers';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -10,16 +11,6 @@ type document
   relations
     define viewer: [user]
 `;
-
-function thrown(run: () => unknown): FgaError {
-  try {
-    run();
-  } catch (error) {
-    if (FgaError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an FgaError');
-}
 
 describe('createLocalFga', () => {
   it('rejects invalid options eagerly with a TypeError', () => {

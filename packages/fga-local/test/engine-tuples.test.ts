@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalFga, FgaError, type TupleKey } from '../src/index';
+import { thrown } from './helpers';
 
 const dsl = `model
   schema 1.1
@@ -25,16 +26,6 @@ function setUp() {
   const { id: storeId } = fga.createStore({ name: 'tuples' });
   const modelId = fga.writeAuthorizationModelFromDsl(storeId, dsl).authorization_model_id;
   return { fga, storeId, modelId };
-}
-
-function thrown(run: () => unknown): FgaError {
-  try {
-    run();
-  } catch (error) {
-    if (FgaError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an FgaError');
 }
 
 describe('write validation', () => {

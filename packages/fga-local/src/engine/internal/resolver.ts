@@ -122,19 +122,8 @@ export class Resolver {
         return this.resolve(node.relation, id, depth + 1, false);
       case 'ttu':
         return this.tupleToUserset(node.tupleset, node.targets, id, depth);
-      case 'union': {
-        let flags = 0;
-        let error: FgaError | undefined;
-        for (const child of node.children) {
-          const outcome = this.rewrite(relation, child, id, depth);
-          if (outcome === true) {
-            if (!this.exhaustive) return true;
-            flags |= FLAG_ALLOWED;
-          } else if (outcome === CYCLE) flags |= FLAG_CYCLE;
-          else if (outcome !== false) error ??= outcome;
-        }
-        return this.settle(flags, error);
-      }
+      case 'union':
+        return this.anyOf(relation, node.children, id, depth);
       case 'intersection': {
         if (!this.wildcardsGrant) return this.namedIntersection(relation, node.children, id, depth);
         let denied: Outcome | undefined;
@@ -192,6 +181,16 @@ export class Resolver {
       this.wildcardsGrant = false;
     }
     if (all !== true) return all;
+    return this.anyOf(relation, children, id, depth);
+  }
+
+  /** Union semantics: true when any child allows (all of them are evaluated when exhaustive). */
+  private anyOf(
+    relation: CompiledRelation,
+    children: readonly RewriteNode[],
+    id: string,
+    depth: number,
+  ): Outcome {
     let flags = 0;
     let error: FgaError | undefined;
     for (const child of children) {
