@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import type { DevServer } from '../src/index';
+import { CookieJar } from '../src/internal/cookie-jar';
 
 /** openid-client configuration for a seeded client of `server` (client_secret_basic by default). */
 export function clientConfig(
@@ -21,7 +22,7 @@ export function clientConfig(
 
 /** A tiny cookie-keeping browser over fetch for driving the HTML pages by hand. */
 export class PageSession {
-  readonly cookies = new Map<string, string>();
+  readonly jar = new CookieJar();
 
   async request(
     url: string | URL,
@@ -31,19 +32,12 @@ export class PageSession {
       method: init.method ?? (init.form ? 'POST' : 'GET'),
       redirect: 'manual',
       headers: {
-        cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+        cookie: this.jar.header(),
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}),
     });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const index = pair.indexOf('=');
-      const name = pair.slice(0, index);
-      const value = pair.slice(index + 1);
-      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    this.jar.store(response);
     return response;
   }
 

@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { defaultSeed, startDevServer } from '../src/index';
+import { CookieJar } from '../src/internal/cookie-jar';
 import type { DevConnections } from '../src/vault';
 
 /** The server the vault tests run against, with two users and two clients. */
@@ -30,22 +31,6 @@ const otherClient = {
   redirectUris: [redirectUri],
   grantTypes: [...(defaultSeed.clients[0]?.grantTypes ?? [])],
 };
-
-class Jar {
-  readonly #cookies = new Map<string, string>();
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const index = pair.indexOf('=');
-      const value = pair.slice(index + 1);
-      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(pair.slice(0, index));
-      else this.#cookies.set(pair.slice(0, index), value);
-    }
-  }
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
 
 /**
  * `startDevServer()` (default seed plus a second client) as the vault tests' server. Logs users in
@@ -106,7 +91,7 @@ export async function startVaultTestServer(
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
     });
-    const jar = new Jar();
+    const jar = new CookieJar();
     for (let step = 0; step < 15; step += 1) {
       if (url.href.startsWith(redirectUri)) {
         const tokens = await client.authorizationCodeGrant(configuration, url, {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import * as client from 'openid-client';
+import { CookieJar } from '../src/internal/cookie-jar';
 import { createDevTokenVault, DEV_VAULT_GRANT_TYPES } from '../src/vault';
 import type { VaultTestServer } from './vault-helpers';
 
@@ -11,22 +12,6 @@ import type { VaultTestServer } from './vault-helpers';
  */
 const redirectUri = 'http://127.0.0.1/callback';
 export const clientSecret = 'vault-test-secret-0123456789abcdef';
-
-class Jar {
-  readonly cookies = new Map<string, string>();
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const index = pair.indexOf('=');
-      const value = pair.slice(index + 1);
-      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(pair.slice(0, index));
-      else this.cookies.set(pair.slice(0, index), value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
 
 export async function startMinimalVaultServer(
   options: { externalTokenTtlSeconds?: number; fetch?: typeof fetch } = {},
@@ -71,7 +56,7 @@ export async function startMinimalVaultServer(
       prompt: 'consent',
       state,
     });
-    const jar = new Jar();
+    const jar = new CookieJar();
     for (let step = 0; step < 12; step += 1) {
       if (url.href.startsWith(redirectUri)) {
         const tokens = await client.authorizationCodeGrant(configuration, url, { expectedState: state });
