@@ -7,7 +7,7 @@
 // pieces come from the npm registry into ./.toolchain (the `node` package ships a real Node binary),
 // and that folder is put first on PATH for pnpm and every script it runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,6 +47,12 @@ if (!currentPnpm || currentPnpm.split('.')[0] !== pnpmVersion.split('.')[0])
 if (wanted.length > 0) {
   console.error(
     `[agentgate] fetching ${wanted.join(', ')} into .toolchain (Node ${nodeVersion ?? 'none'} found)`,
+  );
+  // The `node` package unpacks its binary in an install script: allow exactly that one, as npm's policy asks.
+  mkdirSync(toolchain, { recursive: true });
+  writeFileSync(
+    join(toolchain, 'package.json'),
+    `${JSON.stringify({ private: true, allowScripts: { node: true } }, null, 2)}\n`,
   );
   const status = run('npm', [
     'install',
