@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
  * strings as `JSON.stringify` writes them, so `1` and `"1"` stay distinct. Two values that mean the same thing give
  * the same text; a value JSON cannot carry faithfully is refused instead of silently changed.
  *
- * @throws TypeError for `undefined` at the top level or inside an array, functions, symbols, bigints, NaN and
- * Infinity, and cyclic structures. `undefined` object fields are omitted, as JSON does.
+ * @throws TypeError for `undefined` at the top level or inside an array, sparse arrays, functions, symbols, bigints,
+ * NaN and Infinity, objects other than plain ones and arrays (Map, Set, class instances without `toJSON`), and cycles. `undefined` object fields are omitted, as JSON does.
  */
 export function canonicalJson(value: unknown): string {
   return write(value, new Set());
@@ -28,13 +28,21 @@ function write(value: unknown, seen: Set<object>): string {
       seen.add(value);
       let text: string;
       if (Array.isArray(value)) {
-        text = `[${value
-          .map((item) => {
-            if (item === undefined) throw new TypeError('canonicalJson: undefined inside an array');
-            return write(item, seen);
-          })
-          .join(',')}]`;
+        const items: string[] = [];
+        for (let index = 0; index < value.length; index++) {
+          if (!(index in value)) throw new TypeError('canonicalJson: a sparse array has no JSON form');
+          if (value[index] === undefined) throw new TypeError('canonicalJson: undefined inside an array');
+          items.push(write(value[index], seen));
+        }
+        text = `[${items.join(',')}]`;
       } else {
+        const prototype = Object.getPrototypeOf(value);
+        if (prototype !== Object.prototype && prototype !== null) {
+          // Map, Set, typed arrays, class instances: JSON would silently turn them into `{}` or lose fields.
+          throw new TypeError(
+            `canonicalJson: a ${value.constructor?.name ?? 'non-plain object'} has no faithful JSON form`,
+          );
+        }
         const entries = Object.entries(value as Record<string, unknown>)
           .filter(([, inner]) => inner !== undefined)
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -142,6 +142,24 @@ export class ConnectionTokenRejected extends AgentGateError {
   }
 }
 
+/** A thrown denial or interrupt from any installed copy of AgentGate (instances only, not JSON forms). */
+export function isGateDecision(value: unknown): value is GateDenied | GateInterrupt {
+  return AgentGateError.isInstance(value) && (isDenialCode(value.code) || isInterruptCode(value.code));
+}
+
+/** A thrown `ConnectionTokenRejected` from any installed copy of AgentGate. */
+export function isConnectionTokenRejected(value: unknown): value is ConnectionTokenRejected {
+  return AgentGateError.isInstance(value) && value.code === 'CONNECTION_TOKEN_REJECTED';
+}
+
+export function isInterruptCode(code: string): code is InterruptCode {
+  return (INTERRUPT_CODES as readonly string[]).includes(code);
+}
+
+export function isDenialCode(code: string): code is DenialCode {
+  return (DENIAL_CODES as readonly string[]).includes(code);
+}
+
 /** True for a `GateInterrupt` instance and for its JSON form (e.g. read back from a checkpoint or an HTTP body). */
 export function isGateInterrupt(value: unknown): value is GateInterrupt | GateErrorJSON<InterruptCode> {
   if (value instanceof GateInterrupt) return true;

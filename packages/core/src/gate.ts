@@ -3,7 +3,15 @@ import { type AuditLog, type AuditSink, createAuditLog } from './audit/audit-log
 import type { AuditEventDraft, AuditOutcome, AuditPhase } from './audit/event';
 import { type ExecutionContext, runInCall } from './call-context';
 import { digestArgs } from './digest';
-import { AgentGateError, AuditFailed, ConnectionTokenRejected, GateDenied, GateInterrupt } from './errors';
+import {
+  AgentGateError,
+  AuditFailed,
+  GateDenied,
+  type GateInterrupt,
+  isConnectionTokenRejected,
+  isGateDecision,
+  isInterruptCode,
+} from './errors';
 import type { Guard, GuardAnnotations, GuardContext, ToolDescriptor } from './guard';
 import { redactSecrets, redactValue } from './redact';
 import { defaultRiskPolicy, missingGuardKinds, type RiskPolicy, validateRiskPolicy } from './risk-policy';
@@ -136,7 +144,7 @@ export function createGate(options: GateOptions): Gate {
       if (audit) await audit.append({ ...base, ...extra, phase, outcome });
     };
     const refuse = async (phase: AuditPhase, error: GateDenied | GateInterrupt): Promise<never> => {
-      await record(phase, error instanceof GateInterrupt ? 'interrupt' : 'deny', {
+      await record(phase, isInterruptCode(error.code) ? 'interrupt' : 'deny', {
         ...(error.guard === undefined ? {} : { guard: error.guard }),
         code: error.code,
         reason: error.message,
@@ -196,7 +204,12 @@ export function createGate(options: GateOptions): Gate {
         }
         credentials.set(key, value);
       },
-      annotate: (facts) => Object.assign(annotations, facts),
+      annotate: (facts) => {
+        // Only these facts: a guard cannot rewrite who, what or which decision the event records.
+        if (typeof facts?.approvalId === 'string') annotations.approvalId = facts.approvalId;
+        if (typeof facts?.connection === 'string') annotations.connection = facts.connection;
+        if (typeof facts?.reason === 'string') annotations.reason = redactSecrets(facts.reason);
+      },
     });
     const runGuard = async (guard: Guard<Args>): Promise<void> => {
       const annotations: GuardAnnotations = {};
@@ -209,27 +222,38 @@ export function createGate(options: GateOptions): Gate {
       await record('guard', 'allow', { guard: guard.name, ...annotations, ...argsRecord });
     };
     for (const guard of guards) await runGuard(guard);
+    // With no guard, the call still has a decision on record before anything runs.
+    if (guards.length === 0) await record('policy', 'allow', { reason: 'no guards required', ...argsRecord });
 
     // 5. The tool, with the credentials in its call scope; one retry when a provider rejected a fresh token.
-    const executionContext: ExecutionContext = {
-      session: toSessionView(session),
-      tool: call.tool.name,
-      callId,
-      argsDigest: base.argsDigest!,
-      credentials,
-      ...(call.signal === undefined ? {} : { signal: call.signal }),
-    };
     const recordFailure = (error: unknown) =>
       recordOutcome(record, 'failed', {
         code: AgentGateError.isInstance(error) ? error.code : 'TOOL_ERROR',
         reason: redactSecrets(error instanceof Error ? error.message : String(error)),
       });
     const attempt = async (retryable: boolean): Promise<Result> => {
+      if (call.signal?.aborted) {
+        return refuse(
+          'execute',
+          new GateDenied('GUARD_FAILED', `the call of '${call.tool.name}' was aborted before the tool ran`, {
+            cause: call.signal.reason,
+          }),
+        );
+      }
+      // A snapshot per attempt: the tool cannot change what it was given, and a retry sees refreshed credentials.
+      const executionContext: ExecutionContext = Object.freeze({
+        session: toSessionView(session),
+        tool: call.tool.name,
+        callId,
+        argsDigest: base.argsDigest!,
+        credentials: new Map(credentials),
+        ...(call.signal === undefined ? {} : { signal: call.signal }),
+      });
       try {
         return await runInCall(executionContext, async () => execute(args, executionContext));
       } catch (error) {
         // A rejected token on the first attempt is recorded by the retry (or failure) decision that follows.
-        if (!(retryable && error instanceof ConnectionTokenRejected)) await recordFailure(error);
+        if (!(retryable && isConnectionTokenRejected(error))) await recordFailure(error);
         throw error;
       }
     };
@@ -237,10 +261,25 @@ export function createGate(options: GateOptions): Gate {
     try {
       result = await attempt(true);
     } catch (error) {
-      if (!(error instanceof ConnectionTokenRejected)) throw error;
+      if (!isConnectionTokenRejected(error)) throw error;
       const recovering: Guard<Args>[] = [];
       for (const guard of guards) {
-        if (guard.recover && (await guard.recover(contextFor(guard, {}), error))) recovering.push(guard);
+        if (!guard.recover) continue;
+        let recovers: boolean;
+        try {
+          recovers = await guard.recover(contextFor(guard, {}), error);
+        } catch (recoverError) {
+          await recordFailure(error);
+          const message = recoverError instanceof Error ? recoverError.message : String(recoverError);
+          return refuse(
+            'guard',
+            new GateDenied('GUARD_FAILED', `guard '${guard.name}' failed to recover: ${message}`, {
+              guard: guard.name,
+              cause: recoverError,
+            }),
+          );
+        }
+        if (recovers) recovering.push(guard);
       }
       if (recovering.length === 0) {
         await recordFailure(error);
@@ -350,9 +389,12 @@ function toInvalidArguments(tool: string, error: unknown): GateDenied {
   });
 }
 
-/** A guard's denial or interrupt keeps its code (and its class); anything else it throws denies as GUARD_FAILED. */
+/**
+ * A guard's denial or interrupt keeps its code and its instance (also one from another installed copy of AgentGate);
+ * anything else it throws denies the call as GUARD_FAILED.
+ */
 function attributeTo(guard: string, error: unknown): GateDenied | GateInterrupt {
-  if (error instanceof GateDenied || error instanceof GateInterrupt) {
+  if (isGateDecision(error)) {
     if (error.guard === undefined) Object.defineProperty(error, 'guard', { value: guard, enumerable: true });
     return error;
   }

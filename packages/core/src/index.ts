@@ -30,8 +30,12 @@ export {
   ConnectionTokenRejected,
   GateDenied,
   GateInterrupt,
+  isConnectionTokenRejected,
+  isDenialCode,
+  isGateDecision,
   isGateDenied,
   isGateInterrupt,
+  isInterruptCode,
   reviveGateError,
 } from './errors';
 // The gate and its guards

@@ -1,7 +1,14 @@
 const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
 const BEARER = /\b(Bearer|Basic|DPoP)\s+[\w\-.~+/]+=*/gi;
-const SECRET_PAIR =
-  /\b(access_token|refresh_token|id_token|subject_token|actor_token|client_secret|client_assertion|password|code_verifier|apiToken|api_token)(["']?\s*[:=]\s*["']?)([^"'&\s,}]+)/gi;
+/** Names of fields that hold secrets, in snake_case, camelCase, kebab-case or bare (`token`, `secret`). */
+const SECRET_KEY_NAMES =
+  '(?:(?:access|refresh|id|subject|actor|session|api|bearer|auth)[_-]?)?token|client[_-]?secret|client[_-]?assertion|' +
+  'secret|password|passwd|code[_-]?verifier|api[_-]?key';
+/** `key=value`, `key: value`, `"key":"value with spaces"`, `'key': 'value'` — the key optionally quoted. */
+const SECRET_PAIR = new RegExp(
+  `(["']?)\\b(${SECRET_KEY_NAMES})\\1(\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^"'&\\s,;}]+)`,
+  'gi',
+);
 
 /** The text every redacted secret is replaced with. */
 export const REDACTED = '[redacted]';
@@ -16,7 +23,10 @@ export function redactSecrets(text: string): string {
   return text
     .replace(JWT, REDACTED)
     .replace(BEARER, (_match, scheme: string) => `${scheme} ${REDACTED}`)
-    .replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}${REDACTED}`);
+    .replace(SECRET_PAIR, (_match, quote: string, key: string, separator: string, value: string) => {
+      const valueQuote = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
+      return `${quote}${key}${quote}${separator}${valueQuote}${REDACTED}${valueQuote}`;
+    });
 }
 
 const SECRET_KEY = /token|secret|password|authorization|assertion|api[-_]?key|cookie|credential/i;

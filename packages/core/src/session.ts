@@ -74,12 +74,12 @@ export function createSession(options: CreateSessionOptions): AgentSession {
   const { subjectToken } = options;
   return Object.freeze({
     id: options.id ?? randomUUID(),
-    user: {
+    user: Object.freeze({
       sub: options.sub,
       iss: options.iss ?? 'urn:agentgate:local',
       ...(options.email === undefined ? {} : { email: options.email }),
       ...(options.name === undefined ? {} : { name: options.name }),
-    },
+    }),
     ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
     roles: Object.freeze([...(options.roles ?? [])]),
     scopes: Object.freeze([...(options.scopes ?? [])]),
@@ -87,7 +87,7 @@ export function createSession(options: CreateSessionOptions): AgentSession {
     ...(options.acr === undefined ? {} : { acr: options.acr }),
     ...(options.amr === undefined ? {} : { amr: Object.freeze([...options.amr]) }),
     mode: options.mode ?? 'interactive',
-    ...(options.agent === undefined ? {} : { agent: options.agent }),
+    ...(options.agent === undefined ? {} : { agent: Object.freeze({ ...options.agent }) }),
     subjectToken:
       typeof subjectToken === 'function'
         ? subjectToken
@@ -101,10 +101,20 @@ export function createSession(options: CreateSessionOptions): AgentSession {
   });
 }
 
-/** The tool-safe view of a session: no subject token, no revalidation hook. */
+/**
+ * The tool-safe view of a session: no subject token, no revalidation hook, and a frozen copy throughout, so a tool
+ * cannot change whom later calls act for, even on a session object built by hand.
+ */
 export function toSessionView(session: AgentSession): SessionView {
   const { subjectToken: _subjectToken, revalidate: _revalidate, ...view } = session;
-  return view;
+  return Object.freeze({
+    ...view,
+    user: Object.freeze({ ...view.user }),
+    roles: Object.freeze([...view.roles]),
+    scopes: Object.freeze([...view.scopes]),
+    ...(view.amr === undefined ? {} : { amr: Object.freeze([...view.amr]) }),
+    ...(view.agent === undefined ? {} : { agent: Object.freeze({ ...view.agent }) }),
+  });
 }
 
 const sessionStorage = new AsyncLocalStorage<AgentSession>();

@@ -95,6 +95,32 @@ describe('createAuditLog', () => {
   });
 });
 
+describe('createAuditLog with a failing sink', () => {
+  it('reports a sink that cannot tell its last hash as AuditFailed, and asks again next time', async () => {
+    let calls = 0;
+    const events: AuditEvent[] = [];
+    const log = createAuditLog({
+      sink: {
+        write: (event) => void events.push(event),
+        lastHash: async () => {
+          calls++;
+          if (calls === 1) throw new Error('read failed');
+          return undefined;
+        },
+      },
+    });
+    await expect(
+      log.append({ tool: 't', callId: '1', phase: 'guard', outcome: 'allow' }),
+    ).rejects.toMatchObject({
+      code: 'AUDIT_FAILED',
+    });
+    await log.append({ tool: 't', callId: '2', phase: 'guard', outcome: 'allow' });
+    expect(calls).toBe(2);
+    expect(events.map((event) => event.callId)).toEqual(['2']);
+    expect(verifyAuditChain(events).valid).toBe(true);
+  });
+});
+
 describe('jsonlAudit', () => {
   it('appends JSON lines to a file and continues the chain after a restart', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'agentgate-audit-')), 'nested', 'audit.jsonl');

@@ -34,6 +34,17 @@ describe('canonicalJson', () => {
     ['a function', () => 1],
     ['undefined', undefined],
     ['undefined in an array', [1, undefined]],
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
+    ['a sparse array', [, 1]],
+    ['a Map', new Map([['a', 1]])],
+    ['a Set', new Set([1])],
+    [
+      'a class instance',
+      new (class Point {
+        x = 1;
+      })(),
+    ],
+    ['a typed array', new Uint8Array([1])],
   ])('refuses %s', (_label, value) => {
     expect(() => canonicalJson(value)).toThrow(TypeError);
   });

@@ -223,6 +223,146 @@ describe('gate.run', () => {
   });
 });
 
+describe('fail closed, edge cases', () => {
+  it('does not run the tool when the call is aborted after the guards passed', async () => {
+    const controller = new AbortController();
+    const audit = memoryAudit();
+    const execute = vi.fn();
+    const gate = createGate({ audit });
+    const abortingGuard = defineGuard({
+      name: 'aborts',
+      kind: 'test',
+      check: () => controller.abort(new Error('gone')),
+    });
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {}, signal: controller.signal }, alice, [abortingGuard], execute),
+    ).rejects.toMatchObject({ code: 'GUARD_FAILED' });
+    expect(execute).not.toHaveBeenCalled();
+    expect(audit.events.map((event) => [event.phase, event.outcome])).toEqual([
+      ['guard', 'allow'],
+      ['execute', 'deny'],
+    ]);
+  });
+
+  it('does not run a tool without guards on an aborted call', async () => {
+    const execute = vi.fn();
+    const gate = createGate({ audit: false });
+    const signal = AbortSignal.abort(new Error('gone'));
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {}, signal }, alice, [], execute),
+    ).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+    });
+    expect(execute).not.toHaveBeenCalled();
+  });
+
+  it('keeps the code of a denial or interrupt thrown by another installed copy of AgentGate', async () => {
+    const foreign = Object.assign(new Error('connect your calendar'), {
+      [Symbol.for('agentgate.error')]: true,
+      code: 'CONNECTION_REQUIRED',
+      details: {},
+    });
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const guard = failingGuard('foreign-vault', [], () => foreign);
+    const error = await gate
+      .run({ tool: { name: 't' }, args: {} }, alice, [guard], vi.fn())
+      .catch((thrown) => thrown);
+    expect(error).toBe(foreign);
+    expect(audit.events.at(-1)).toMatchObject({
+      outcome: 'interrupt',
+      code: 'CONNECTION_REQUIRED',
+      guard: 'foreign-vault',
+    });
+  });
+
+  it('denies GUARD_FAILED when a guard fails while recovering, and records the tool failure first', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const storeDown = new Error('store unreachable');
+    const vault = defineGuard({
+      name: 'vault(calendar)',
+      kind: 'vault',
+      check: () => {},
+      recover: () => {
+        throw storeDown;
+      },
+    });
+    const execute = vi.fn(() => {
+      throw new ConnectionTokenRejected('calendar');
+    });
+    const error = await gate
+      .run({ tool: { name: 't' }, args: {} }, alice, [vault], execute)
+      .catch((thrown) => thrown);
+    expect(error).toMatchObject({ code: 'GUARD_FAILED', guard: 'vault(calendar)' });
+    expect((error as GateDenied).cause).toBe(storeDown);
+    expect(execute).toHaveBeenCalledTimes(1);
+    expect(audit.events.map((event) => [event.outcome, event.code])).toEqual([
+      ['allow', undefined],
+      ['failed', 'CONNECTION_TOKEN_REJECTED'],
+      ['deny', 'GUARD_FAILED'],
+    ]);
+  });
+
+  it('lets no tool change whom the session acts for', async () => {
+    const gate = createGate({ audit: false });
+    const tamper = (
+      _args: unknown,
+      context: { session: { user: { sub: string }; roles: readonly string[] } },
+    ) => {
+      (context.session.user as { sub: string }).sub = 'mallory';
+    };
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], tamper)).rejects.toThrow(TypeError);
+    const pushRole = (_args: unknown, context: { session: { roles: readonly string[] } }) => {
+      (context.session.roles as string[]).push('admin');
+    };
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], pushRole)).rejects.toThrow(TypeError);
+    expect(alice.user.sub).toBe('alice');
+    const handBuilt = { ...alice, user: { sub: 'carol', iss: 'x' }, roles: ['member'] };
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, handBuilt, [], tamper)).rejects.toThrow(
+      TypeError,
+    );
+    expect(handBuilt.user.sub).toBe('carol');
+  });
+
+  it('lets a guard annotate only approvalId, connection and reason', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const guard = defineGuard({
+      name: 'sneaky',
+      kind: 'test',
+      check: (context) =>
+        context.annotate({ approvalId: 'ap-1', sub: 'mallory', guard: 'other', outcome: 'deny' } as never),
+    });
+    await gate.run({ tool: { name: 't' }, args: {} }, alice, [guard], () => 1);
+    expect(audit.events[0]).toMatchObject({
+      sub: 'alice',
+      guard: 'sneaky',
+      outcome: 'allow',
+      approvalId: 'ap-1',
+    });
+  });
+
+  it('records a decision before a tool with no guards runs, and fails closed when it cannot', async () => {
+    const audit = memoryAudit();
+    await createGate({ audit }).run({ tool: { name: 't' }, args: {} }, alice, [], () => 1);
+    expect(audit.events.map((event) => [event.phase, event.outcome])).toEqual([
+      ['policy', 'allow'],
+      ['execute', 'executed'],
+    ]);
+    const execute = vi.fn();
+    const broken: AuditSink = {
+      write: () => {
+        throw new Error('disk full');
+      },
+    };
+    await expect(
+      createGate({ audit: broken }).run({ tool: { name: 't' }, args: {} }, alice, [], execute),
+    ).rejects.toBeInstanceOf(AuditFailed);
+    expect(execute).not.toHaveBeenCalled();
+  });
+});
+
 describe('risk policy', () => {
   const wire = { name: 'wire_money', risk: 'high' as const };
   const approval: Guard<unknown> = defineGuard({ name: 'approval', kind: 'approval', check: () => {} });
@@ -322,8 +462,9 @@ describe('connection token rejected', () => {
     const audit = memoryAudit();
     const audited = createGate({ audit });
     await expect(audited.run({ tool: { name: 'list' }, args: {} }, alice, [], execute)).rejects.toThrow();
-    expect(audit.events.map((event) => [event.outcome, event.code])).toEqual([
-      ['failed', 'CONNECTION_TOKEN_REJECTED'],
+    expect(audit.events.map((event) => [event.phase, event.outcome, event.code])).toEqual([
+      ['policy', 'allow', undefined],
+      ['execute', 'failed', 'CONNECTION_TOKEN_REJECTED'],
     ]);
     execute.mockClear();
     await expect(gate.run({ tool: { name: 'list' }, args: {} }, alice, [], execute)).rejects.toBeInstanceOf(
@@ -472,7 +613,7 @@ describe('audit of gated calls', () => {
     expect(gate.audit?.pending).toBe(1);
     await gate.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'again');
     expect(gate.audit?.pending).toBe(0);
-    expect(stored.map((event) => event.outcome)).toEqual(['allow', 'executed', 'executed']);
+    expect(stored.map((event) => event.outcome)).toEqual(['allow', 'executed', 'allow', 'executed']);
     expect(verifyAuditChain(stored).valid).toBe(true);
   });
 });

@@ -11,12 +11,28 @@ describe('redactSecrets', () => {
       'grant_type=x&subject_token=[redacted]&scope=a',
     ],
     ['a JSON pair', '{"client_secret":"hunter2","id":1}', '{"client_secret":"[redacted]","id":1}'],
+    [
+      'a quoted value with spaces',
+      '{"client_secret":"hunter two","id":1}',
+      '{"client_secret":"[redacted]","id":1}',
+    ],
+    [
+      'a camelCase key',
+      'clientSecret=abc accessToken: "a b" refreshToken=r',
+      'clientSecret=[redacted] accessToken: "[redacted]" refreshToken=[redacted]',
+    ],
+    ['a bare token and an api key', 'token=abc123, apiKey=k', 'token=[redacted], apiKey=[redacted]'],
+    ['a single-quoted pair', "{'password': 'p w'}", "{'password': '[redacted]'}"],
   ])('masks %s', (_label, input, output) => {
     expect(redactSecrets(input)).toBe(output);
   });
 
-  it('leaves ordinary text alone', () => {
-    expect(redactSecrets('refund 240.00 EUR on order 1042')).toBe('refund 240.00 EUR on order 1042');
+  it.each([
+    'refund 240.00 EUR on order 1042',
+    'token exchange failed: invalid_grant',
+    'subject_token_type=urn:ietf:params:oauth:token-type:access_token',
+  ])('leaves ordinary text alone: %s', (text) => {
+    expect(redactSecrets(text)).toBe(text);
   });
 });
 

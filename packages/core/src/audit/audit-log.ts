@@ -38,8 +38,17 @@ export function createAuditLog(options: CreateAuditLogOptions): AuditLog {
   let head: Promise<string> | undefined;
   let tail: Promise<unknown> = Promise.resolve();
 
-  const lastHash = () => {
-    head ??= Promise.resolve(sink.lastHash?.()).then((hash) => hash ?? GENESIS_HASH);
+  const lastHash = async (): Promise<string> => {
+    if (!head) {
+      const pending = Promise.resolve(sink.lastHash?.()).then((hash) => hash ?? GENESIS_HASH);
+      head = pending;
+      try {
+        await pending;
+      } catch (error) {
+        head = undefined; // not cached: the next append asks the sink again
+        throw new AuditFailed('audit sink could not tell the last hash of its chain', { cause: error });
+      }
+    }
     return head;
   };
 
