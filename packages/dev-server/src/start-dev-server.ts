@@ -188,16 +188,32 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     );
     handler = provider.callback();
 
-    const fga = options.fga === false ? undefined : await startFga(seed.fga, host);
+    // Loopback only, whatever `host` is: the FGA API has no authentication.
+    const fga = options.fga === false ? undefined : await startFga(seed.fga);
 
     let closed: Promise<void> | undefined;
     const close = () => {
       closed ??= (async () => {
-        await vault.close();
-        await fga?.close();
-        server.closeAllConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        const failures: unknown[] = [];
+        try {
+          approvals.close();
+          for (const step of [() => vault.close(), () => fga?.close()]) {
+            await Promise.resolve()
+              .then(step)
+              .catch((error: unknown) => failures.push(error));
+          }
+        } finally {
+          server.closeAllConnections?.();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
+        if (failures.length > 0) {
+          throw new Error('the dev server closed, but a part of it failed to stop', { cause: failures[0] });
+        }
       })();
+      // A failed close is not remembered: calling close() again retries what failed.
+      closed.catch(() => {
+        closed = undefined;
+      });
       return closed;
     };
 

@@ -58,3 +58,44 @@ describe('startDevServer with a broken FGA seed', () => {
     ).rejects.toThrow(/could not seed the FGA store/);
   });
 });
+
+describe('startDevServer on all interfaces', () => {
+  it('still serves the unauthenticated FGA API on loopback only', async () => {
+    const { networkInterfaces } = await import('node:os');
+    const { connect } = await import('node:net');
+    const own = await startDevServer({ host: '0.0.0.0' });
+    try {
+      const apiUrl = new URL(own.fga.apiUrl);
+      expect(apiUrl.hostname).toBe('127.0.0.1');
+      const reachable = (host: string) =>
+        new Promise<boolean>((resolve) => {
+          const socket = connect({ host, port: Number(apiUrl.port) });
+          socket.once('connect', () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.once('error', () => resolve(false));
+        });
+      expect(await reachable('127.0.0.1')).toBe(true);
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((entry) => entry && !entry.internal && entry.family === 'IPv4');
+      // The dev server itself answers on that address; the FGA port does not.
+      if (external) {
+        expect(await reachable(external.address)).toBe(false);
+        expect(
+          await new Promise<boolean>((resolve) => {
+            const socket = connect({ host: external.address, port: own.port });
+            socket.once('connect', () => {
+              socket.destroy();
+              resolve(true);
+            });
+            socket.once('error', () => resolve(false));
+          }),
+        ).toBe(true);
+      }
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -8,6 +8,8 @@ const oidcScopes = new Set(['openid', 'offline_access', 'profile', 'email']);
 
 interface ApprovalRecord {
   item: Omit<ApprovalItem, 'status'> & { decided?: 'approved' | 'denied' };
+  /** Set synchronously when a decision starts, so a second one (approve vs. deny) cannot also run. */
+  deciding?: 'approved' | 'denied';
   requestId: string;
   resource: string[];
 }
@@ -22,6 +24,7 @@ export interface ApprovalAuthentication {
 interface Waiter {
   filter: ApprovalFilter;
   resolve(item: ApprovalItem): void;
+  reject(error: Error): void;
 }
 
 /** Minimal view of a BackchannelAuthenticationRequest this registry reads. */
@@ -120,9 +123,21 @@ export class ApprovalRegistry implements DevApprovals {
           clearTimeout(timer);
           resolve(item);
         },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
       this.#waiters.add(waiter);
     });
+  }
+
+  /** Rejects every pending `waitFor` (and clears its timer): the server is closing. */
+  close(): void {
+    for (const waiter of this.#waiters) {
+      waiter.reject(new Error('the dev server closed while waiting for an approval request'));
+    }
+    this.#waiters.clear();
   }
 
   #view(record: ApprovalRecord): ApprovalItem {
@@ -142,41 +157,56 @@ export class ApprovalRegistry implements DevApprovals {
     if (!record) throw new Error(`approval request '${id}' not found`);
     const current = this.#view(record);
     if (current.status !== 'pending') throw new Error(`approval request '${id}' is ${current.status}`);
+    if (record.deciding) throw new Error(`approval request '${id}' is already being ${record.deciding}`);
+    // Claimed before the first await: a concurrent approve/deny sees it and throws (the inbox answers 409).
+    record.deciding = decision;
+    try {
+      await this.#send(record, decision, authentication);
+    } catch (error) {
+      delete record.deciding;
+      throw error;
+    }
+    record.item.decided = decision;
+    return this.#view(record);
+  }
 
+  async #send(
+    record: ApprovalRecord,
+    decision: 'approved' | 'denied',
+    authentication?: ApprovalAuthentication,
+  ): Promise<void> {
     const provider = this.#provider();
     const request = await provider.BackchannelAuthenticationRequest.find(record.requestId, {
       ignoreExpiration: true,
     });
-    if (!request) throw new Error(`approval request '${id}' is no longer known to the server`);
+    if (!request) throw new Error(`approval request '${record.item.id}' is no longer known to the server`);
 
     if (decision === 'denied') {
       await provider.backchannelResult(request, new errors.AccessDenied('the end-user denied the request'));
-    } else {
-      const scopes = (record.item.scope || '').split(' ').filter(Boolean);
-      const grant = new provider.Grant({ accountId: record.item.sub, clientId: record.item.clientId });
-      const requestedOidc = scopes.filter((scope) => oidcScopes.has(scope));
-      if (requestedOidc.length > 0) grant.addOIDCScope(requestedOidc.join(' '));
-      const apiScopes = scopes.filter((scope) => this.#apiScopes.has(scope));
-      for (const resource of record.resource) {
-        if (apiScopes.length > 0) grant.addResourceScope(resource, apiScopes.join(' '));
-      }
-      const details = record.item.authorizationDetails;
-      for (const detail of details) grant.addRar(detail as { type: string });
-      await grant.save();
-      const now = Math.floor(Date.now() / 1000);
-      const { acr, amr, authTime } = authentication ?? {
-        acr: 'urn:agentgate:loa:2',
-        amr: ['hwk'],
-        authTime: now,
-      };
-      await provider.backchannelResult(request, grant, {
-        acr,
-        amr,
-        authTime,
-        ...(details.length > 0 ? { rar: details as { type: string }[] } : {}),
-      });
+      return;
     }
-    record.item.decided = decision;
-    return this.#view(record);
+    const scopes = (record.item.scope || '').split(' ').filter(Boolean);
+    const grant = new provider.Grant({ accountId: record.item.sub, clientId: record.item.clientId });
+    const requestedOidc = scopes.filter((scope) => oidcScopes.has(scope));
+    if (requestedOidc.length > 0) grant.addOIDCScope(requestedOidc.join(' '));
+    const apiScopes = scopes.filter((scope) => this.#apiScopes.has(scope));
+    for (const resource of record.resource) {
+      if (apiScopes.length > 0) grant.addResourceScope(resource, apiScopes.join(' '));
+    }
+    const details = record.item.authorizationDetails;
+    for (const detail of details) grant.addRar(detail as { type: string });
+    await grant.save();
+    const now = Math.floor(Date.now() / 1000);
+    const { acr, amr, authTime } = authentication ?? {
+      acr: 'urn:agentgate:loa:2',
+      amr: ['hwk'],
+      authTime: now,
+    };
+    await provider.backchannelResult(request, grant, {
+      acr,
+      amr,
+      authTime,
+      ...(details.length > 0 ? { rar: details as { type: string }[] } : {}),
+    });
   }
 }

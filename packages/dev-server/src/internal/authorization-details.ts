@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { errors } from 'oidc-provider';
 
 type Detail = Record<string, unknown>;
@@ -119,4 +120,25 @@ export function parseAuthorizationDetails(value: unknown): Detail[] {
   return Array.isArray(parsed)
     ? parsed.filter((item): item is Detail => typeof item === 'object' && item !== null)
     : [];
+}
+
+/**
+ * RFC 9396 §6: a token request may ask for a subset of what the user approved, never for more.
+ * No request means everything approved; any requested item that deep-equals no approved item fails
+ * with `invalid_authorization_details`.
+ */
+export function approvedAuthorizationDetails(
+  requested: Detail[],
+  approved: readonly unknown[] | undefined,
+): Detail[] | undefined {
+  const granted = (approved ?? []).filter(
+    (item): item is Detail => typeof item === 'object' && item !== null,
+  );
+  if (requested.length === 0) return granted.length > 0 ? granted : undefined;
+  for (const detail of requested) {
+    if (!granted.some((item) => isDeepStrictEqual(item, detail))) {
+      throw new errors.InvalidAuthorizationDetails('authorization_details exceed what the user approved');
+    }
+  }
+  return requested;
 }

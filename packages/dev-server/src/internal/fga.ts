@@ -8,11 +8,15 @@ export interface SeededFga {
   close(): Promise<void>;
 }
 
-/** Starts fga-local's OpenFGA server, creates a store, writes the seed's model (DSL) and tuples. */
-export async function startFga(seed: DevFgaSeed, host: string): Promise<SeededFga> {
+/**
+ * Starts fga-local's OpenFGA server, creates a store, writes the seed's model (DSL) and tuples.
+ * The API has no authentication, so it always listens on 127.0.0.1, whatever interface the dev
+ * server itself binds: only processes on this machine reach it.
+ */
+export async function startFga(seed: DevFgaSeed): Promise<SeededFga> {
   // Loaded lazily: servers started with `fga: false` never load the engine.
   const { startOpenFgaServer } = await import('@agentgate/fga-local');
-  const server = await startOpenFgaServer({ host, port: 0 });
+  const server = await startOpenFgaServer({ host: '127.0.0.1', port: 0 });
   try {
     const { engine } = server;
     const store = engine.createStore({ name: 'agentgate-dev' });

@@ -5,6 +5,7 @@ import type { DevSeed } from '../types';
 import type { AccountDirectory } from './accounts';
 import type { ApprovalRegistry, BackchannelRequestView } from './approvals';
 import {
+  approvedAuthorizationDetails,
   authorizationDetailTypes,
   parseAuthorizationDetails,
   richAuthorizationRequestTypes,
@@ -272,18 +273,24 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
       richAuthorizationRequests: {
         enabled: true,
         types: richAuthorizationRequestTypes(),
+        // Only what the user approved on the consent page (the grant's details) reaches a code.
         authorizationDetailsForGrantSource(ctx: KoaContextWithOIDC) {
-          const requested = parseAuthorizationDetails(ctx.oidc.params?.authorization_details);
-          return requested.length > 0 ? requested : ctx.oidc.grant?.rar;
+          return approvedAuthorizationDetails(
+            parseAuthorizationDetails(ctx.oidc.params?.authorization_details),
+            ctx.oidc.grant?.rar,
+          );
         },
+        // User-bound grants (code, refresh token, CIBA) carry what the user approved, or a subset of
+        // it the client asks for; only client_credentials, which acts for no user, takes the client's word.
         authorizationDetailsForAccessToken(
           ctx: KoaContextWithOIDC,
           _token: unknown,
           source: { rar?: unknown[] } | undefined,
+          grantType: string | undefined,
         ) {
-          if (source?.rar) return source.rar;
           const requested = parseAuthorizationDetails(ctx.oidc.params?.authorization_details);
-          return requested.length > 0 ? requested : undefined;
+          if (grantType === 'client_credentials') return requested.length > 0 ? requested : undefined;
+          return approvedAuthorizationDetails(requested, source?.rar);
         },
         authorizationDetailsForIntrospection(_ctx: KoaContextWithOIDC, token: { rar?: unknown[] }) {
           return token.rar;
