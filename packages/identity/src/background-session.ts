@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type AgentSession, createSession, type Store, type StorePutOptions } from '@agentgate/core';
+import {
+  AgentGateError,
+  type AgentSession,
+  createSession,
+  raceAbort,
+  type Store,
+  type StorePutOptions,
+} from '@agentgate/core';
 import { LoginFailed } from './errors';
 import type { Login, LoginResult, LoginTokens } from './login';
 
@@ -23,10 +30,16 @@ export interface CreateBackgroundSessionOptions {
   tokens: LoginTokens;
   /**
    * The session `handleCallback` returned with these tokens: its ID-token facts (`authTime`, `acr`, `amr`, email,
-   * name) carry over, since access tokens often lack them. Must name the same user.
+   * name) carry over, since access tokens often lack them. Must name the same user (`sub` and `iss`).
    */
   session?: AgentSession;
-  /** @default a random UUID */
+  /**
+   * The id under which the tokens are stored, and by which {@link resumeBackgroundSession} finds them again. Whoever
+   * knows it can resume the session: keep the default (a random UUID) or another unguessable value, and do not take
+   * it from a request without checking whose it is.
+   *
+   * @default a random UUID
+   */
   sessionId?: string;
   /** Drop the stored tokens after this many seconds (e.g. the refresh token's lifetime). @default kept until deleted */
   ttlSeconds?: number;
@@ -37,7 +50,16 @@ export interface CreateBackgroundSessionOptions {
 export interface ResumeBackgroundSessionOptions {
   login: Login;
   store: Store;
+  /** The id the session was created with. Resuming by id alone trusts whoever chose the id: pass `expectedSub`. */
   sessionId: string;
+  /**
+   * The user the caller expects the session to act for (e.g. the signed-in user who asks to resume it). When the
+   * stored session names another user, resuming fails with `LoginFailed('subject_mismatch')` and the stored grant is
+   * neither redeemed nor changed.
+   */
+  expectedSub?: string;
+  /** The issuer the caller expects the session's user to come from; checked like `expectedSub`. */
+  expectedIss?: string;
   ttlSeconds?: number;
   signal?: AbortSignal;
 }
@@ -48,6 +70,12 @@ export function backgroundSessionKey(sessionId: string): string {
 }
 
 const inFlight = new WeakMap<Store, Map<string, Promise<LoginResult>>>();
+
+/**
+ * How long one shared refresh may take. It runs on no caller's signal (a caller that gives up must not cancel a
+ * refresh the provider may already have rotated), so this bounds it instead.
+ */
+const SHARED_REFRESH_TIMEOUT_MS = 30_000;
 
 /**
  * Starts a background session (`mode: 'background'`) from a login's tokens: verifies the access token, puts the
@@ -74,8 +102,13 @@ export async function createBackgroundSession(
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const loginSession = options.session;
-  if (loginSession !== undefined && loginSession.user.sub !== verified.user.sub) {
-    throw new TypeError('createBackgroundSession: options.session names another user than the access token');
+  if (
+    loginSession !== undefined &&
+    (loginSession.user.sub !== verified.user.sub || loginSession.user.iss !== verified.user.iss)
+  ) {
+    throw new TypeError(
+      'createBackgroundSession: options.session names another user (sub or iss) than the access token',
+    );
   }
   const record: BackgroundRecord = {
     sub: verified.user.sub,
@@ -100,9 +133,13 @@ export async function createBackgroundSession(
 
 /**
  * Picks a background session up again (another process, hours later) from its stored refresh token: redeems it and
- * returns the session of the fresh access token.
+ * returns the session of the fresh access token. The id alone selects the stored grant, so it must be unguessable
+ * (the default random UUID is) or checked: pass `expectedSub` (and `expectedIss`) to refuse another user's session.
  *
- * @throws LoginFailed (`NO_SESSION`) when nothing is stored under `sessionId` or the grant was revoked or expired
+ * @throws LoginFailed (`NO_SESSION`) when nothing is stored under `sessionId`, the grant was revoked or expired, or the
+ * stored session names another user than `expectedSub` / `expectedIss` (`subject_mismatch`)
+ * @example
+ * const session = await resumeBackgroundSession({ login, store, sessionId, expectedSub: user.sub });
  */
 export async function resumeBackgroundSession(
   options: ResumeBackgroundSessionOptions,
@@ -111,7 +148,26 @@ export async function resumeBackgroundSession(
   if (typeof options.sessionId !== 'string' || options.sessionId.length === 0) {
     throw new TypeError('resumeBackgroundSession: sessionId must be a non-empty string');
   }
+  for (const name of ['expectedSub', 'expectedIss'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+      throw new TypeError(`resumeBackgroundSession: ${name} must be a non-empty string`);
+    }
+  }
   const binding = { login, store, sessionId: options.sessionId, ttlSeconds: options.ttlSeconds };
+  if (options.expectedSub !== undefined || options.expectedIss !== undefined) {
+    options.signal?.throwIfAborted();
+    const record = await readRecord(store, backgroundSessionKey(options.sessionId), options.sessionId);
+    if (
+      (options.expectedSub !== undefined && record.sub !== options.expectedSub) ||
+      (options.expectedIss !== undefined && record.iss !== options.expectedIss)
+    ) {
+      throw new LoginFailed(
+        'subject_mismatch',
+        `background session '${options.sessionId}' belongs to another user than expected`,
+      );
+    }
+  }
   const result = await refreshStored(binding, options.signal);
   return bind(result.session, binding);
 }
@@ -171,49 +227,71 @@ function bind(verified: AgentSession, binding: Binding): AgentSession {
   });
 }
 
-/** Redeems the stored refresh token once per session at a time, and stores the rotated one. */
+/**
+ * Redeems the stored refresh token once per session at a time, and stores the rotated one. The shared refresh runs on
+ * no caller's signal, bounded by {@link SHARED_REFRESH_TIMEOUT_MS}; each caller races its own signal against it, so a
+ * caller that gives up stops waiting without cancelling a refresh whose rotated token the others (and later calls)
+ * need.
+ */
 function refreshStored(binding: Binding, signal: AbortSignal | undefined): Promise<LoginResult> {
+  signal?.throwIfAborted();
   let byId = inFlight.get(binding.store);
   if (byId === undefined) {
     byId = new Map();
     inFlight.set(binding.store, byId);
   }
-  const running = byId.get(binding.sessionId);
-  if (running !== undefined) return running;
-  const refresh = (async () => {
-    const key = backgroundSessionKey(binding.sessionId);
-    const record = await readRecord(binding.store, key, binding.sessionId);
-    let result: LoginResult;
-    try {
-      result = await binding.login.refresh(record.refreshToken, {
-        sessionId: binding.sessionId,
-        mode: 'background',
-        ...(signal === undefined ? {} : { signal }),
-      });
-    } catch (error) {
-      // A rejected grant is dead for good: forget it, so no later call tries it again.
-      if (LoginFailed.isInstance(error) && error.reason === 'invalid_grant') await binding.store.delete(key);
-      throw error;
-    }
-    if (result.session.user.sub !== record.sub || result.session.user.iss !== record.iss) {
-      await binding.store.delete(key);
-      throw new LoginFailed('subject_mismatch', 'the refreshed token names another user');
-    }
-    const next: BackgroundRecord = {
-      ...record,
-      refreshToken: result.tokens.refreshToken ?? record.refreshToken,
-      accessToken: result.tokens.accessToken,
-      expiresAt: result.tokens.expiresAt,
+  let running = byId.get(binding.sessionId);
+  if (running === undefined) {
+    const refresh = runRefresh(binding);
+    const sessions = byId;
+    const forget = () => {
+      if (sessions.get(binding.sessionId) === refresh) sessions.delete(binding.sessionId);
     };
-    await binding.store.put(key, next, putOptions(binding.ttlSeconds));
-    return result;
-  })();
-  byId.set(binding.sessionId, refresh);
-  const forget = () => {
-    if (byId.get(binding.sessionId) === refresh) byId.delete(binding.sessionId);
+    refresh.then(forget, forget);
+    sessions.set(binding.sessionId, refresh);
+    running = refresh;
+  }
+  return raceAbort(running, signal);
+}
+
+async function runRefresh(binding: Binding): Promise<LoginResult> {
+  const key = backgroundSessionKey(binding.sessionId);
+  const timeout = AbortSignal.timeout(SHARED_REFRESH_TIMEOUT_MS);
+  const record = await readRecord(binding.store, key, binding.sessionId);
+  let result: LoginResult;
+  try {
+    result = await binding.login.refresh(record.refreshToken, {
+      sessionId: binding.sessionId,
+      mode: 'background',
+      signal: timeout,
+      // Stored before the new access token is verified: once rotated, the old refresh token is dead.
+      onRotated: (refreshToken) =>
+        binding.store.put(key, { ...record, refreshToken }, putOptions(binding.ttlSeconds)),
+    });
+  } catch (error) {
+    // A rejected grant is dead for good: forget it, so no later call tries it again.
+    if (LoginFailed.isInstance(error) && error.reason === 'invalid_grant') await binding.store.delete(key);
+    if (timeout.aborted && !AgentGateError.isInstance(error)) {
+      throw new LoginFailed(
+        'unavailable',
+        `refreshing background session '${binding.sessionId}' took longer than ${SHARED_REFRESH_TIMEOUT_MS} ms`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  if (result.session.user.sub !== record.sub || result.session.user.iss !== record.iss) {
+    await binding.store.delete(key);
+    throw new LoginFailed('subject_mismatch', 'the refreshed token names another user');
+  }
+  const next: BackgroundRecord = {
+    ...record,
+    refreshToken: result.tokens.refreshToken ?? record.refreshToken,
+    accessToken: result.tokens.accessToken,
+    expiresAt: result.tokens.expiresAt,
   };
-  refresh.then(forget, forget);
-  return refresh;
+  await binding.store.put(key, next, putOptions(binding.ttlSeconds));
+  return result;
 }
 
 async function readRecord(store: Store, key: string, sessionId: string): Promise<BackgroundRecord> {

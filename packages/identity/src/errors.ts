@@ -1,4 +1,5 @@
 import { type AgentGateErrorOptions, GateDenied } from '@agentgate/core';
+import { safeCause } from './internal/safe-cause';
 
 /** Why an access token was refused. Open: later versions may add reasons. */
 export type TokenRejectionReason =
@@ -37,7 +38,8 @@ const LOGIN_MARKER = Symbol.for('agentgate.identity.login-failed');
 
 /**
  * An access token was refused: there is no session. A `GateDenied` with code `NO_SESSION` and `details.reason` saying
- * why (`expired`, `issuer`, `signature`, …). Its message never contains the token.
+ * why (`expired`, `issuer`, `signature`, …). Its message never contains the token, and its `cause` chain keeps only
+ * the name, code, message and status of the library errors behind it.
  *
  * @example if (TokenVerificationFailed.isInstance(error) && error.reason === 'expired') refreshAndRetry();
  */
@@ -47,7 +49,7 @@ export class TokenVerificationFailed extends GateDenied<'NO_SESSION'> {
 
   constructor(reason: TokenRejectionReason, message: string, options: AgentGateErrorOptions = {}) {
     super('NO_SESSION', `access token rejected (${reason}): ${message}`, {
-      ...options,
+      ...withSafeCause(options),
       details: { ...options.details, reason },
     });
     this.reason = reason;
@@ -65,14 +67,16 @@ export class TokenVerificationFailed extends GateDenied<'NO_SESSION'> {
 
 /**
  * An OIDC step failed (callback, refresh, introspection): there is no session. A `GateDenied` with code `NO_SESSION`
- * and `details.reason` (`state`, `invalid_grant`, `unavailable`, …). Its message never contains a token or secret.
+ * and `details.reason` (`state`, `invalid_grant`, `unavailable`, …). Its message never contains a token or secret, and
+ * its `cause` chain keeps only the name, code, message, status and OAuth `error` / `error_description` of the library
+ * errors behind it — never a response body (which may hold the issued tokens).
  */
 export class LoginFailed extends GateDenied<'NO_SESSION'> {
   readonly reason: LoginFailureReason;
   readonly [LOGIN_MARKER] = true;
 
   constructor(reason: LoginFailureReason, message: string, options: AgentGateErrorOptions = {}) {
-    super('NO_SESSION', message, { ...options, details: { ...options.details, reason } });
+    super('NO_SESSION', message, { ...withSafeCause(options), details: { ...options.details, reason } });
     this.reason = reason;
   }
 
@@ -84,4 +88,12 @@ export class LoginFailed extends GateDenied<'NO_SESSION'> {
       (value as { [LOGIN_MARKER]?: unknown })[LOGIN_MARKER] === true
     );
   }
+}
+
+/** The options with their `cause` reduced to a safe chain (see `safeCause`). */
+function withSafeCause(options: AgentGateErrorOptions): AgentGateErrorOptions {
+  if (options.cause === undefined) return options;
+  const { cause, ...rest } = options;
+  const safe = safeCause(cause);
+  return safe === undefined ? rest : { ...rest, cause: safe };
 }

@@ -28,6 +28,7 @@ export type {
   Login,
   LoginResult,
   LoginTokens,
+  RefreshOptions,
   SessionCallOptions,
 } from './login';
 export { createLogin } from './login';

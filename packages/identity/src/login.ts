@@ -92,6 +92,16 @@ export interface SessionCallOptions {
   mode?: 'interactive' | 'background';
 }
 
+/** Options of {@link Login.refresh}. */
+export interface RefreshOptions extends SessionCallOptions {
+  /**
+   * Called with the rotated refresh token as soon as the provider issued it — before the access token is verified.
+   * Persist it here: the old one is dead once the provider rotated it, so a verification that fails afterwards (the
+   * JWKS cannot be fetched, say) must not lose the grant. When it throws, `refresh` rejects with its error.
+   */
+  onRotated?: (refreshToken: string) => void | Promise<void>;
+}
+
 /** An OIDC relying party for an app that runs agents for its users. Made by {@link createLogin}. */
 export interface Login {
   readonly issuer: string;
@@ -110,8 +120,13 @@ export interface Login {
     checks: AuthorizationChecks,
     options?: SessionCallOptions,
   ): Promise<LoginResult>;
-  /** Redeems a refresh token (the provider may rotate it: use the returned one). @throws LoginFailed */
-  refresh(refreshToken: string, options?: SessionCallOptions): Promise<LoginResult>;
+  /**
+   * Redeems a refresh token. The provider may rotate it: use the returned one, and pass `onRotated` to keep it even
+   * when the new access token then fails verification.
+   *
+   * @throws LoginFailed (`NO_SESSION`); TokenVerificationFailed when the new access token does not verify
+   */
+  refresh(refreshToken: string, options?: RefreshOptions): Promise<LoginResult>;
   /** RFC 7662 introspection with the client's credentials. @throws LoginFailed */
   introspect(token: string, options?: { signal?: AbortSignal }): Promise<oidc.IntrospectionResponse>;
   /** Revokes a refresh or access token (RFC 7009). @throws LoginFailed */
@@ -318,6 +333,10 @@ export function createLogin(options: CreateLoginOptions): Login {
         );
       } catch (error) {
         throw fromOidcError('the refresh token grant', error, call.signal);
+      }
+      const rotated = response.refresh_token;
+      if (call.onRotated !== undefined && typeof rotated === 'string' && rotated !== refreshToken) {
+        await call.onRotated(rotated);
       }
       return sessionFrom(response, call);
     },

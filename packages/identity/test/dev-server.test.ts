@@ -1,4 +1,5 @@
-import { createGate, type Guard, MemoryStore, memoryAudit } from '@agentgate/core';
+import { inspect } from 'node:util';
+import { createGate, createSession, type Guard, MemoryStore, memoryAudit } from '@agentgate/core';
 import { type DevServer, startDevServer } from '@agentgate/dev-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -46,6 +47,25 @@ afterAll(async () => {
 });
 
 const tool = { name: 'send_report' };
+
+/** A login like `login`, whose requests go through `fetch` (for faults a real server cannot produce on demand). */
+function loginThrough(fetchOverride: typeof globalThis.fetch): Login {
+  const client = server.clients[0]!;
+  return createLogin({
+    issuer: server.issuer,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    redirectUri,
+    resource: server.apiAudience,
+    allowInsecureRequests: true,
+    fetch: fetchOverride,
+  });
+}
+
+/** Everything an error shows, however deep: its inspected cause chain and its JSON form. */
+function everythingShown(error: unknown): string {
+  return `${inspect(error, { depth: 20 })}\n${JSON.stringify(error)}`;
+}
 
 async function gated(session: Parameters<ReturnType<typeof createGate>['run']>[1], guards: Guard[]) {
   const audit = memoryAudit();
@@ -373,11 +393,178 @@ describe('background sessions', () => {
     }
   });
 
+  it('keeps the grant when the caller whose revalidation started the shared refresh gives up', async () => {
+    let rotatedAtProvider: () => void = () => undefined;
+    const rotated = new Promise<void>((resolve) => (rotatedAtProvider = resolve));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Fault injection: the provider has redeemed (and rotated) the refresh token, and its answer is still in transit
+    // when the first caller's signal fires.
+    const slow = loginThrough(async (input, init) => {
+      if (!String(input).endsWith('/token')) return fetch(input, init);
+      const { signal, ...rest } = init ?? {};
+      const response = await fetch(input, rest);
+      const body = await response.text();
+      rotatedAtProvider();
+      await released;
+      signal?.throwIfAborted();
+      return new Response(body, { status: response.status, headers: response.headers });
+    });
+    const store = new MemoryStore();
+    const { tokens } = await browserLogin();
+    const session = await createBackgroundSession({ login: slow, store, tokens, sessionId: 'run-abort' });
+    const leaving = new AbortController();
+    const first = session.revalidate!({ signal: leaving.signal });
+    const second = session.revalidate!();
+    await rotated;
+    leaving.abort(new Error('the first caller gave up'));
+    await expect(first).rejects.toThrow('the first caller gave up');
+    release();
+    await expect(second).resolves.toBeUndefined();
+
+    const stored = await store.get<{ refreshToken: string }>(backgroundSessionKey('run-abort'));
+    expect(stored?.refreshToken).not.toBe(tokens.refreshToken);
+    // The stored grant is the live one: the next deferred call refreshes with it.
+    expect((await gated(session, [requireActiveSession()])).ran).toBe(1);
+  });
+
+  it('keeps the rotated refresh token when the new access token cannot be verified (JWKS outage)', async () => {
+    const metadata = await fetch(new URL('.well-known/openid-configuration', server.issuer));
+    const { jwks_uri: jwksUri } = (await metadata.json()) as { jwks_uri: string };
+    let jwksDown = true;
+    // Fault injection: the provider's JWKS cannot be fetched while `jwksDown` (its token endpoint still answers).
+    const outage = loginThrough(async (input, init) => {
+      if (jwksDown && String(input) === jwksUri) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    });
+    const store = new MemoryStore();
+    const { tokens } = await browserLogin();
+    await createBackgroundSession({ login, store, tokens, sessionId: 'run-jwks' });
+
+    const failed = await resumeBackgroundSession({ login: outage, store, sessionId: 'run-jwks' }).catch(
+      (error: unknown) => error,
+    );
+    expect(TokenVerificationFailed.isInstance(failed)).toBe(true);
+    expect(failed).toMatchObject({ code: 'NO_SESSION', reason: 'jwks' });
+    const stored = await store.get<{ refreshToken: string }>(backgroundSessionKey('run-jwks'));
+    expect(stored?.refreshToken).not.toBe(tokens.refreshToken);
+
+    jwksDown = false;
+    const resumed = await resumeBackgroundSession({ login: outage, store, sessionId: 'run-jwks' });
+    expect(resumed).toMatchObject({ id: 'run-jwks', user: { sub: 'alice' } });
+  });
+
+  it('resumes only the session of the expected user and issuer', async () => {
+    const store = new MemoryStore();
+    const { tokens } = await browserLogin();
+    await createBackgroundSession({ login, store, tokens, sessionId: 'run-owned' });
+    const key = backgroundSessionKey('run-owned');
+    const before = await store.get(key);
+    let tokenRequests = 0;
+    const counting = loginThrough(async (input, init) => {
+      if (String(input).endsWith('/token')) tokenRequests += 1;
+      return fetch(input, init);
+    });
+    for (const expected of [
+      { expectedSub: 'bob' },
+      { expectedIss: 'https://other.example/' },
+      { expectedSub: 'alice', expectedIss: 'https://other.example/' },
+    ]) {
+      const error = await resumeBackgroundSession({
+        login: counting,
+        store,
+        sessionId: 'run-owned',
+        ...expected,
+      }).catch((caught: unknown) => caught);
+      expect(LoginFailed.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'NO_SESSION', reason: 'subject_mismatch' });
+      expect((error as Error).message).not.toContain('alice');
+    }
+    expect(tokenRequests).toBe(0);
+    expect(await store.get(key)).toEqual(before);
+    await expect(
+      resumeBackgroundSession({ login: counting, store, sessionId: 'run-owned', expectedSub: '' }),
+    ).rejects.toBeInstanceOf(TypeError);
+
+    const resumed = await resumeBackgroundSession({
+      login: counting,
+      store,
+      sessionId: 'run-owned',
+      expectedSub: 'alice',
+      expectedIss: server.issuer,
+    });
+    expect(resumed).toMatchObject({ id: 'run-owned', user: { sub: 'alice', iss: server.issuer } });
+    expect(tokenRequests).toBe(1);
+  });
+
+  it('refuses a login session that names the same sub at another issuer, or another user', async () => {
+    const { tokens, session } = await browserLogin();
+    const store = new MemoryStore();
+    for (const other of [
+      createSession({ sub: session.user.sub, iss: 'https://other.example/', acr: LOA2, authTime: 1 }),
+      createSession({ sub: 'bob', iss: server.issuer, acr: LOA2, authTime: 1 }),
+    ]) {
+      await expect(
+        createBackgroundSession({ login, store, tokens, session: other, sessionId: 'run-foreign' }),
+      ).rejects.toBeInstanceOf(TypeError);
+    }
+    expect(await store.get(backgroundSessionKey('run-foreign'))).toBeUndefined();
+    const own = await createBackgroundSession({ login, store, tokens, session, sessionId: 'run-foreign' });
+    expect(own.acr).toBe(session.acr);
+  });
+
   it('refuses tokens without a refresh token', async () => {
     const { tokens } = await browserLogin();
     const { refreshToken: _dropped, ...withoutRefresh } = tokens;
     await expect(
       createBackgroundSession({ login, store: new MemoryStore(), tokens: withoutRefresh }),
     ).rejects.toBeInstanceOf(TypeError);
+  });
+});
+
+describe('a malformed token response', () => {
+  // openid-client refuses such a response and attaches its whole body (with the issued tokens) to its error. The
+  // dev server always answers well, so a fetch override corrupts one field of its real answer.
+  it.each([
+    ['expires_in is not a number', { expires_in: 'soon' }],
+    ['refresh_token is not a string', { refresh_token: 42 }],
+    ['scope is not a string', { scope: 7 }],
+  ])('fails closed without the issued tokens anywhere in the error (%s)', async (_label, corruption) => {
+    const issued: string[] = [];
+    const corrupting = loginThrough(async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/token')) return response;
+      const body = (await response.json()) as Record<string, unknown>;
+      for (const name of ['access_token', 'refresh_token', 'id_token']) {
+        if (typeof body[name] === 'string') issued.push(body[name] as string);
+      }
+      return Response.json(
+        { ...body, ...corruption },
+        { status: response.status, headers: response.headers },
+      );
+    });
+    const { tokens } = await browserLogin();
+    const session = await createBackgroundSession({
+      login: corrupting,
+      store: new MemoryStore(),
+      tokens,
+      sessionId: 'malformed',
+    });
+    const { ran, error } = await gated(session, [requireActiveSession()]);
+    expect(ran).toBe(0);
+    expect(error).toMatchObject({ code: 'NO_SESSION', guard: 'requireActiveSession' });
+
+    const other = (await browserLogin()).tokens;
+    const direct = await corrupting.refresh(other.refreshToken!).catch((caught: unknown) => caught);
+    expect(LoginFailed.isInstance(direct)).toBe(true);
+    expect(direct).toMatchObject({ code: 'NO_SESSION', reason: 'invalid_response' });
+
+    expect(issued.length).toBeGreaterThanOrEqual(4);
+    for (const shown of [everythingShown(direct), everythingShown(error)]) {
+      expect(shown).toContain('OAUTH_INVALID_RESPONSE');
+      for (const token of [...issued, tokens.refreshToken!, other.refreshToken!]) {
+        expect(shown).not.toContain(token);
+      }
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { AgentGateError, defineGuard, GateDenied, type Guard } from '@agentgate/core';
+import { safeCause } from '../internal/safe-cause';
 
 /**
  * Re-checks the session just before the call runs, through its `revalidate()` (a refresh for background sessions,
@@ -33,7 +34,7 @@ export function requireActiveSession(): Guard {
         const message = error instanceof Error ? error.message : String(error);
         throw new GateDenied('NO_SESSION', `the session could not be re-checked: ${message}`, {
           guard: name,
-          cause: error,
+          cause: safeCause(error),
         });
       }
     },

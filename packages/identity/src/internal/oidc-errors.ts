@@ -4,7 +4,9 @@ import { LoginFailed, type LoginFailureReason } from '../errors';
 
 /**
  * Turns what `openid-client` threw during `step` into a `LoginFailed` (or passes AgentGate errors and aborts through).
- * The message names the step and the OAuth error code, never a token or secret.
+ * The message names the step and the OAuth error code, never a token or secret. `LoginFailed` keeps only a reduced
+ * copy of `error` as its cause: `openid-client` attaches the whole token response (`cause: { body }`, with the issued
+ * tokens) when one of its fields is malformed.
  */
 export function fromOidcError(step: string, error: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted && error === signal.reason) return error;
