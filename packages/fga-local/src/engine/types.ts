@@ -295,10 +295,14 @@ export interface LocalFga {
   /**
    * Whether the user has the relation with the object. Throws `validation_error` for an unknown type, relation
    * or user type and for a condition that cannot be evaluated (when no other path allows), `invalid_tuple`
-   * for an invalid contextual tuple, `authorization_model_resolution_too_complex` past the depth limit.
+   * for an invalid contextual tuple, `authorization_model_resolution_too_complex` past the depth limit or
+   * the resolution budget (`maxResolutionsPerRequest`).
    */
   check(storeId: string, request: CheckRequest): CheckResponse;
-  /** Checks each item; an item's error is reported in its result, keyed by `correlation_id`. */
+  /**
+   * Checks each item; an item's error is reported in its result, keyed by `correlation_id`. The items share
+   * one resolution budget: once the request has spent it, items that still need resolving fail with 2002.
+   */
   batchCheck(storeId: string, request: BatchCheckRequest): BatchCheckResponse;
   /** Every object of `type` the user has `relation` with. Throws `type_not_found` / `relation_not_found`. */
   listObjects(storeId: string, request: ListObjectsRequest): ListObjectsResponse;
@@ -311,6 +315,12 @@ export interface LocalFga {
 export interface LocalFgaOptions {
   /** Maximum resolution depth of check / list queries (OpenFGA's default: 25). */
   maxResolutionDepth?: number;
+  /**
+   * Maximum steps into an `object#relation` (a computed relation, a userset, a `from` parent; memoised
+   * answers count too) that one request may take: a check, a whole batch check, a list objects, a list users.
+   * Beyond it the request fails with `authorization_model_resolution_too_complex` (2002). Default 1,000,000.
+   */
+  maxResolutionsPerRequest?: number;
   /** Maximum type definitions per model (OpenFGA's default: 100). */
   maxTypesPerModel?: number;
   /** Maximum tuples per write request (OpenFGA's default: 100). */

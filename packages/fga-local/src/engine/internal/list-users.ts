@@ -2,6 +2,7 @@ import { FgaError } from '../errors';
 import type { FgaObject, ListedUser, UserTypeFilter } from '../types';
 import type { CompiledModel } from './model';
 import { parseUser } from './parse';
+import type { ResolutionBudget } from './resolution-budget';
 import { Resolver } from './resolver';
 import type { TupleIndex } from './tuple-index';
 
@@ -13,6 +14,8 @@ export interface FindUsersInput {
   filters: UserTypeFilter[];
   context: Record<string, unknown> | undefined;
   maxDepth: number;
+  /** The request's budget, shared by the resolvers of every candidate. */
+  budget: ResolutionBudget;
 }
 
 /**
@@ -21,7 +24,7 @@ export interface FindUsersInput {
  * in OpenFGA) and without letting wildcards name a concrete user (they are listed as `type:*`).
  */
 export function findUsers(input: FindUsersInput): ListedUser[] {
-  const { model, sources: tupleSources, context, maxDepth, relation } = input;
+  const { model, sources: tupleSources, context, maxDepth, budget, relation } = input;
   const typeName = input.object.type;
   const objectId = input.object.id;
   const users: ListedUser[] = [];
@@ -57,7 +60,7 @@ export function findUsers(input: FindUsersInput): ListedUser[] {
       seen.add(candidate);
       const user = parseUser(candidate);
       if (!user) continue;
-      const resolver = new Resolver(model, tupleSources, user, context, maxDepth, {
+      const resolver = new Resolver(model, tupleSources, user, context, maxDepth, budget, {
         exhaustive: true,
         ignoreWildcards: true,
       });

@@ -1,6 +1,7 @@
 import { FgaError } from '../errors';
 import type { CompiledModel, CompiledRelation, RewriteNode } from './model';
 import type { ParsedUser } from './parse';
+import type { ResolutionBudget } from './resolution-budget';
 import type { Bucket, TupleIndex, TupleRecord } from './tuple-index';
 
 export const CYCLE = 'cycle' as const;
@@ -26,8 +27,12 @@ const FLAG_CYCLE = 2;
 
 /**
  * Resolves check questions for one user within one request. Results per `object#relation` are memoised
- * (also across the candidates of a list-objects request); cycles resolve to `cycle` (not allowed) without
- * looping, and results that depended on a still open part of a cycle are not memoised.
+ * (also across the candidates of a list-objects request), computed relations included, so a model whose
+ * relations fan out to the same relations costs one resolution per `object#relation`, not one per path.
+ * Cycles resolve to `cycle` (not allowed) without looping, and results that depended on a still open part
+ * of a cycle are not memoised (they are recomputed where they are reached again). Every step into an
+ * `object#relation`, memoised or not, spends one resolution of the request's `ResolutionBudget`, so the
+ * work of one request stays bounded whatever the model.
  */
 export class Resolver {
   private readonly memoGranting: Memo = new Map();
@@ -46,6 +51,7 @@ export class Resolver {
     private readonly user: ParsedUser,
     private readonly context: Record<string, unknown> | undefined,
     private readonly maxDepth: number,
+    private readonly budget: ResolutionBudget,
     options: ResolverOptions = {},
   ) {
     this.exhaustive = options.exhaustive === true;
@@ -59,14 +65,15 @@ export class Resolver {
     if (user.relation === relationName && user.id === id && user.type === type) return true;
     const relation = this.model.types.get(type)?.relations.get(relationName);
     if (!relation) return false;
-    return this.resolve(relation, id, depth, true);
+    return this.resolve(relation, id, depth);
   }
 
   /**
-   * Resolves one `object#relation`. `keep` memoises the outcome; relations reached from the same object
-   * (computed usersets) are not kept, since nothing else reaches them, which keeps list-objects memory flat.
+   * Resolves one `object#relation`, memoising the outcome unless it depended on a cycle still open further
+   * up, or hit the depth limit (a shallower path may still resolve it). Throws the budget's `FgaError` when
+   * the request has used up its resolutions.
    */
-  private resolve(relation: CompiledRelation, id: string, depth: number, keep: boolean): Outcome {
+  private resolve(relation: CompiledRelation, id: string, depth: number): Outcome {
     const user = this.user;
     if (user.relation === relation.name && user.id === id && user.type === relation.type) return true;
     if (depth >= this.maxDepth) {
@@ -75,6 +82,7 @@ export class Resolver {
         `resolution exceeded the maximum depth of ${this.maxDepth}`,
       );
     }
+    this.budget.spend();
     const memo = this.wildcardsGrant ? this.memoGranting : this.memoNamed;
     let entries = memo.get(relation);
     if (!entries) {
@@ -96,6 +104,7 @@ export class Resolver {
       outcome = this.rewrite(relation, relation.node, id, depth);
     } catch (error) {
       entries.delete(id);
+      this.lowestCycle = outer;
       throw error;
     } finally {
       this.stackSize--;
@@ -104,7 +113,7 @@ export class Resolver {
     if (inner >= index) {
       const tooDeep =
         outcome instanceof FgaError && outcome.code === 'authorization_model_resolution_too_complex';
-      if (tooDeep || !keep) entries.delete(id);
+      if (tooDeep) entries.delete(id);
       else entries.set(id, outcome);
       this.lowestCycle = outer;
     } else {
@@ -119,7 +128,7 @@ export class Resolver {
       case 'direct':
         return this.direct(relation, id, depth);
       case 'computed':
-        return this.resolve(node.relation, id, depth + 1, false);
+        return this.resolve(node.relation, id, depth + 1);
       case 'ttu':
         return this.tupleToUserset(node.tupleset, node.targets, id, depth);
       case 'union':
@@ -280,7 +289,7 @@ export class Resolver {
           if (condition !== false && condition !== CYCLE) error ??= condition;
           continue;
         }
-        const outcome = this.resolve(entry.relation, record.user.id, depth + 1, true);
+        const outcome = this.resolve(entry.relation, record.user.id, depth + 1);
         if (outcome === true) {
           if (!this.exhaustive) return true;
           flags |= FLAG_ALLOWED;
@@ -313,7 +322,7 @@ export class Resolver {
           if (condition !== false && condition !== CYCLE) error ??= condition;
           continue;
         }
-        const outcome = this.resolve(target, parent.id, depth + 1, true);
+        const outcome = this.resolve(target, parent.id, depth + 1);
         if (outcome === true) {
           if (!this.exhaustive) return true;
           flags |= FLAG_ALLOWED;
