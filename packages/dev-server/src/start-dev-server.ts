@@ -138,6 +138,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     const vault = createDevTokenVault({
       connections: seed.connections,
       fetch: selfFetch,
+      accountExists: (sub) => accounts.bySub(sub) !== undefined,
       ...(options.externalTokenTtlSeconds === undefined
         ? {}
         : { externalTokenTtlSeconds: options.externalTokenTtlSeconds }),

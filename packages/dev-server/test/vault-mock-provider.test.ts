@@ -118,3 +118,24 @@ describe('mock external provider API', () => {
     expect(response.headers.get('location')).toBeNull();
   });
 });
+
+describe('mock external provider client authentication', () => {
+  it.each([
+    ['a malformed percent-escape', `${encodeURIComponent('agentgate-dev-vault')}:%E0%A4%A`],
+    ['no separator', 'agentgate-dev-vault'],
+    ['an empty client id', ':secret'],
+  ])('answers invalid_client for Basic credentials with %s', async (_label, credentials) => {
+    for (const endpoint of ['token', 'revoke']) {
+      const response = await fetch(`${server.issuer}/ext/${connection}/${endpoint}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', token: 'x' }).toString(),
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: 'invalid_client' });
+    }
+  });
+});

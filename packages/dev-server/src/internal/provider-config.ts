@@ -2,6 +2,7 @@ import type { Configuration, JWK, KoaContextWithOIDC } from 'oidc-provider';
 import { errors, interactionPolicy } from 'oidc-provider';
 import { allGrantTypes } from '../default-seed';
 import type { DevSeed } from '../types';
+import { GRANT_ID_CLAIM } from '../vault/constants';
 import type { AccountDirectory } from './accounts';
 import type { ApprovalRegistry, BackchannelRequestView } from './approvals';
 import {
@@ -184,7 +185,10 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
         },
       };
     },
-    async extraTokenClaims(ctx: KoaContextWithOIDC, token: { accountId?: string; kind?: string }) {
+    async extraTokenClaims(
+      ctx: KoaContextWithOIDC,
+      token: { accountId?: string; kind?: string; grantId?: string },
+    ) {
       const user = token.accountId ? accounts.bySub(token.accountId) : undefined;
       if (!user) return undefined;
       // RFC 9068 §2.2.1: how and when the user authenticated, so APIs can demand step-up.
@@ -197,6 +201,8 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
         ...(token.kind === 'AccessToken' && source?.acr ? { acr: source.acr } : {}),
         ...(token.kind === 'AccessToken' && source?.amr ? { amr: source.amr } : {}),
         ...(token.kind === 'AccessToken' && source?.authTime ? { auth_time: source.authTime } : {}),
+        // The token vault accepts a JWT subject token only while this grant is live.
+        ...(token.kind === 'AccessToken' && token.grantId ? { [GRANT_ID_CLAIM]: token.grantId } : {}),
       };
     },
     interactions: {

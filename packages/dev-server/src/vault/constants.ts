@@ -38,3 +38,10 @@ export const AUTH0_REFRESH_TOKEN_NOT_FOUND = 'federated_connection_refresh_token
 
 /** `error_description` (with `error=invalid_grant`) when the subject token is unusable. */
 export const SUBJECT_TOKEN_INVALID = 'subject token invalid';
+
+/**
+ * Private claim of the dev server's JWT access tokens: the id of the grant (login, consent, CIBA
+ * approval) they were issued under. The vault accepts a JWT subject token only while that grant is
+ * live, so revoking the login (`/oauth/revoke` of its refresh token) stops its JWTs from exchanging.
+ */
+export const GRANT_ID_CLAIM = 'urn:agentgate:grant_id';

@@ -70,6 +70,9 @@ function validate(options: CreateDevTokenVaultOptions): DevConnectionDefinition[
   if (getIssuer !== undefined && typeof getIssuer !== 'function') {
     throw new TypeError('createDevTokenVault: getIssuer must be a function');
   }
+  if (options.accountExists !== undefined && typeof options.accountExists !== 'function') {
+    throw new TypeError('createDevTokenVault: accountExists must be a function');
+  }
   if (signIn !== undefined && typeof signIn !== 'function') {
     throw new TypeError('createDevTokenVault: signIn must be a function');
   }
@@ -170,7 +173,10 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
     handle,
     attach(provider: Provider) {
       core.attachProvider(provider);
-      verifier = new SubjectTokenVerifier(provider, core.trustedClientIds, options.fetch);
+      verifier = new SubjectTokenVerifier(provider, core.trustedClientIds, {
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.accountExists ? { accountExists: options.accountExists } : {}),
+      });
       const getVerifier = () => verifier!;
       provider.registerGrantType(
         TOKEN_EXCHANGE_GRANT_TYPE,

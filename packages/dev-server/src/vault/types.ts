@@ -90,6 +90,11 @@ export interface CreateDevTokenVaultOptions {
    * Default none.
    */
   readonly trustedClientIds?: readonly string[];
+  /**
+   * Whether `sub` is a user account of the host (not a client). Subject tokens whose subject is not
+   * are refused. Default: any subject of a live user grant.
+   */
+  readonly accountExists?: (sub: string) => boolean;
   /** How `DevConnections.connect()` signs a user in; without it `connect()` rejects. */
   readonly signIn?: DevSignIn;
   /**

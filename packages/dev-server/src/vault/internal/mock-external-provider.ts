@@ -211,9 +211,17 @@ export class MockExternalProvider {
     if (authorization.toLowerCase().startsWith('basic ')) {
       const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
       const separator = decoded.indexOf(':');
-      const id = decodeURIComponent(decoded.slice(0, separator));
-      const secret = decodeURIComponent(decoded.slice(separator + 1));
-      return separator > 0 && id === clientId && sameSecret(secret, clientSecret);
+      if (separator <= 0) {
+        return false;
+      }
+      try {
+        // RFC 6749 §2.3.1: id and secret are form-urlencoded; a malformed escape is a failed authentication.
+        const id = decodeURIComponent(decoded.slice(0, separator));
+        const secret = decodeURIComponent(decoded.slice(separator + 1));
+        return id === clientId && sameSecret(secret, clientSecret);
+      } catch {
+        return false;
+      }
     }
     return form.get('client_id') === clientId && sameSecret(form.get('client_secret') ?? '', clientSecret);
   }

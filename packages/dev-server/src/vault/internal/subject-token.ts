@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type Provider from 'oidc-provider';
-import { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from '../constants';
+import { ACCESS_TOKEN_TYPE, GRANT_ID_CLAIM, REFRESH_TOKEN_TYPE } from '../constants';
 
 const JWT_ALGORITHMS = [
   'ES256',
@@ -22,11 +22,17 @@ export class SubjectTokenVerifier {
   #jwks: JWTVerifyGetKey | undefined;
 
   readonly #fetch: typeof fetch | undefined;
+  readonly #accountExists: (sub: string) => boolean;
 
-  constructor(provider: Provider, trustedClientIds: readonly string[], fetchImplementation?: typeof fetch) {
+  constructor(
+    provider: Provider,
+    trustedClientIds: readonly string[],
+    options: { fetch?: typeof fetch; accountExists?: (sub: string) => boolean } = {},
+  ) {
     this.#provider = provider;
     this.#trustedClientIds = new Set(trustedClientIds);
-    this.#fetch = fetchImplementation;
+    this.#fetch = options.fetch;
+    this.#accountExists = options.accountExists ?? (() => true);
   }
 
   /** A token issued to the exchanging client itself, or to a trusted client, is accepted. */
@@ -37,8 +43,9 @@ export class SubjectTokenVerifier {
     );
   }
 
-  async #grantIsLive(grantId: string | undefined, accountId: string, clientId: string | undefined) {
-    if (!grantId) {
+  /** The user grant the token was issued under still exists (not revoked) and is the user's own. */
+  async #grantIsLive(grantId: unknown, accountId: string, clientId: unknown) {
+    if (typeof grantId !== 'string' || grantId.length === 0 || !this.#accountExists(accountId)) {
       return false;
     }
     const grant = await this.#provider.Grant.find(grantId);
@@ -95,7 +102,13 @@ export class SubjectTokenVerifier {
         algorithms: JWT_ALGORITHMS,
         requiredClaims: ['sub', 'exp', 'client_id'],
       });
-      if (!payload.sub || !this.#clientMayUse(payload['client_id'], clientId)) {
+      // A JWT is not looked up on the server: bind it to its live grant so a client_credentials
+      // token (no user, no grant) or a revoked login's token is refused like the opaque ones.
+      if (
+        !payload.sub ||
+        !this.#clientMayUse(payload['client_id'], clientId) ||
+        !(await this.#grantIsLive(payload[GRANT_ID_CLAIM], payload.sub, payload['client_id']))
+      ) {
         return undefined;
       }
       return payload.sub;
