@@ -1,4 +1,5 @@
 import { redactSecrets } from '@agentgate/core';
+import { safeCause } from './internal/safe-cause';
 
 const MARKER = Symbol.for('agentgate.token-vault.exchange-failed');
 
@@ -29,13 +30,17 @@ export interface TokenExchangeFailedOptions {
   status?: number;
   /** How many requests were sent (1 + retries used). */
   attempts?: number;
+  /** What went wrong underneath; kept reduced to its name, code, message, status and OAuth error (see below). */
   cause?: unknown;
 }
 
 /**
  * A token exchange for a connection failed. It is the `cause` of the `GateDenied` / `GateInterrupt` the vault throws
  * and keeps what the server said (`error`, `errorDescription`, `status`). It never holds a token: the message and the
- * description are redacted. `TokenExchangeFailed.isInstance(value)` works across two installed copies.
+ * description are redacted, and its `cause` chain is a reduced copy of the library errors behind it (name, code,
+ * message, status, OAuth `error` / `error_description`) — never a response body, which `openid-client` attaches
+ * with the issued tokens in it when a field of a token response is malformed.
+ * `TokenExchangeFailed.isInstance(value)` works across two installed copies.
  */
 export class TokenExchangeFailed extends Error {
   override readonly name = 'TokenExchangeFailed';
@@ -48,7 +53,8 @@ export class TokenExchangeFailed extends Error {
   readonly [MARKER] = true;
 
   constructor(message: string, options: TokenExchangeFailedOptions) {
-    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
+    const cause = safeCause(options.cause);
+    super(redactSecrets(message), cause === undefined ? undefined : { cause });
     this.connection = options.connection;
     this.failure = options.failure;
     this.error = options.error;

@@ -15,6 +15,7 @@ import { createExchangeClient } from './internal/exchange-client';
 import { toGateError } from './internal/gate-errors';
 import { resolveOptions } from './internal/options';
 import { assertSession, validateRequest } from './internal/requests';
+import { safeCause } from './internal/safe-cause';
 import { SealedStore } from './internal/sealed-store';
 import { type CachedToken, type CacheIdentity, grantKey, TokenCache, tokenKey } from './internal/token-cache';
 
@@ -56,6 +57,8 @@ export interface TokenVaultOptions {
   /**
    * Auth0 dialect: the `login_hint` to send, e.g. the user's id at the external provider when they have several
    * accounts. A server that checks it against the subject token refuses a session whose token is another user's.
+   * The hint is part of the cache key: a token issued for one hint is never served for another. A function that
+   * throws, or returns something other than a string or `undefined`, denies the call (`GUARD_FAILED`).
    */
   loginHint?: (input: { connection: string; session: SessionView }) => string | undefined;
   /** Seconds before expiry at which a cached token counts as expired. @default 30 */
@@ -137,7 +140,28 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     sub: session.user.sub,
     tenant: session.tenant,
     connection,
+    loginHint: loginHintOf(session, connection),
   });
+
+  /** The Auth0 `login_hint` for this user and connection (part of the cache key), or `undefined`. */
+  function loginHintOf(session: AgentSession, connection: string): string | undefined {
+    if (resolved.dialect !== 'auth0' || resolved.loginHint === undefined) return undefined;
+    let hint: unknown;
+    try {
+      hint = resolved.loginHint({ connection, session: toSessionView(session) });
+    } catch (error) {
+      throw new GateDenied('GUARD_FAILED', `loginHint for connection '${connection}' failed`, {
+        cause: safeCause(error),
+      });
+    }
+    if (hint !== undefined && typeof hint !== 'string') {
+      throw new GateDenied(
+        'GUARD_FAILED',
+        `loginHint for connection '${connection}' must return a string or undefined`,
+      );
+    }
+    return hint;
+  }
 
   /** What the user granted for a connection, so a scope upgrade asks for the old scopes too. */
   async function rememberGrant(identity: CacheIdentity, scopes: readonly string[]): Promise<void> {
@@ -150,12 +174,8 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     scopes: readonly string[],
     signal: AbortSignal,
   ): Promise<CachedToken> {
-    const { connection } = identity;
+    const { connection, loginHint } = identity;
     const subjectToken = await session.subjectToken({ type: resolved.subjectTokenType, signal });
-    const loginHint =
-      resolved.dialect === 'auth0'
-        ? resolved.loginHint?.({ connection, session: toSessionView(session) })
-        : undefined;
     const issued = await exchangeClient.exchange(
       {
         connection,
@@ -217,7 +237,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
         });
       } catch (error) {
         return new GateDenied('GUARD_FAILED', `connectUrl for connection '${connection}' failed`, {
-          cause: error,
+          cause: safeCause(error),
         });
       }
     }

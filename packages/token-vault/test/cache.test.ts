@@ -1,4 +1,4 @@
-import { MemoryStore, type StorePutOptions } from '@agentgate/core';
+import { createSession, MemoryStore, type StorePutOptions } from '@agentgate/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DevVaultServer, startDevVaultServer } from './support/dev-vault-server';
 import { addEvent, CONNECTION, listEvents, vaultFor } from './support/fixtures';
@@ -66,6 +66,66 @@ describe('token cache', () => {
     const tokens = await Promise.all(Array.from({ length: 100 }, () => vault.getToken(alice.session, read)));
     expect(issued()).toBe(before + 1);
     expect(new Set(tokens.map((token) => token.accessToken)).size).toBe(1);
+  });
+
+  it.each([
+    ['in memory', {}],
+    ['in an encrypted store', { store: new MemoryStore(), encryptionKey: new Uint8Array(32).fill(3) }],
+  ])(
+    'keeps tokens apart for the same sub in another tenant or at another issuer (%s)',
+    async (_where, options) => {
+      const vault = vaultFor(server, options);
+      const sub = alice.session.user.sub;
+      const subjectToken = alice.session.subjectToken;
+      const sessions = [
+        createSession({ sub, iss: server.issuer, tenant: 'acme', subjectToken }),
+        createSession({ sub, iss: server.issuer, tenant: 'globex', subjectToken }),
+        createSession({ sub, iss: 'https://other-issuer.example/', tenant: 'acme', subjectToken }),
+      ];
+      const before = issued();
+      // One exchange per identity (the mock provider hands the same live token back to each, so count exchanges).
+      for (const [index, session] of sessions.entries()) {
+        await vault.getToken(session, read);
+        expect(issued()).toBe(before + index + 1);
+      }
+      // Each is cached under its own identity: asking again sends nothing.
+      for (const session of sessions) await vault.getToken(session, read);
+      expect(issued()).toBe(before + 3);
+    },
+  );
+
+  it('keys the cache on the auth0 login hint: a token issued for one hint is never served for another', async () => {
+    let hint: string | undefined;
+    const vault = vaultFor(server, { dialect: 'auth0', loginHint: () => hint });
+    const before = issued();
+    await vault.getToken(alice.session, read);
+    hint = alice.session.user.sub;
+    const withHint = await vault.getToken(alice.session, read);
+    expect(issued()).toBe(before + 2);
+    expect((await vault.getToken(alice.session, read)).accessToken).toBe(withHint.accessToken);
+    expect(issued()).toBe(before + 2);
+    // A hint the server refuses (it names another user) is sent, not answered from another hint's entry.
+    hint = 'mallory';
+    await expect(vault.getToken(alice.session, read)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      details: { failure: 'invalid_subject' },
+    });
+    expect(issued()).toBe(before + 2);
+  });
+
+  it('denies GUARD_FAILED when the login hint function throws or returns a non-string', async () => {
+    for (const loginHint of [
+      () => {
+        throw new Error('directory unavailable');
+      },
+      () => 42 as unknown as string,
+    ]) {
+      const vault = vaultFor(server, { dialect: 'auth0', loginHint });
+      await expect(vault.getToken(alice.session, read)).rejects.toMatchObject({
+        code: 'GUARD_FAILED',
+        message: expect.stringContaining(`loginHint for connection '${CONNECTION}'`),
+      });
+    }
   });
 
   it('shares one failure among concurrent callers, and each gets its own interrupt', async () => {

@@ -1,4 +1,4 @@
-import { GateDenied } from '@agentgate/core';
+import { createGate, GateDenied } from '@agentgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenExchangeFailed, type TokenVaultFetch } from '../src';
 import { type DevVaultServer, startDevVaultServer } from './support/dev-vault-server';
@@ -177,4 +177,45 @@ describe('transient failures', () => {
       details: { failure: 'failed', status: 404, attempts: 1 },
     });
   });
+});
+
+describe('a malformed token response', () => {
+  // openid-client refuses such a response and attaches its whole body, with the issued token, to its error. The dev
+  // server always answers well, so a fetch override corrupts one field of its real answer.
+  it.each([
+    ['expires_in is not a number', { expires_in: 'soon' }],
+    ['refresh_token is not a string', { refresh_token: 42 }],
+    ['scope is not a string', { scope: 7 }],
+  ])(
+    'denies GUARD_FAILED without the issued token anywhere in the error (%s)',
+    async (_label, corruption) => {
+      const issued: string[] = [];
+      const { fetch, calls } = faultyFetch(async (init) => {
+        const response = await globalThis.fetch(tokenUrl, init);
+        const body = (await response.json()) as Record<string, unknown>;
+        if (typeof body.access_token === 'string') issued.push(body.access_token);
+        return Response.json({ ...body, ...corruption }, { status: response.status });
+      });
+      const vault = vaultFor(server, { fetch });
+      const direct = await rejectionOf(vault.getToken(alice.session, read));
+      expect(direct).toMatchObject({ code: 'GUARD_FAILED', details: { failure: 'failed', attempts: 1 } });
+      const gated = await rejectionOf(
+        createGate({ audit: false }).run(
+          { tool: { name: 'list_events' }, args: {} },
+          alice.session,
+          [vault.guard(read)],
+          async () => 'ran',
+        ),
+      );
+      expect(gated).toMatchObject({ code: 'GUARD_FAILED', guard: `vault(${CONNECTION})` });
+
+      expect(calls.token).toBe(2);
+      expect(issued).toHaveLength(2);
+      for (const shown of [everythingShown(direct), everythingShown(gated)]) {
+        expect(shown).toContain('OAUTH_INVALID_RESPONSE');
+        for (const token of [...issued, alice.accessToken, server.clientSecret])
+          expect(shown).not.toContain(token);
+      }
+    },
+  );
 });

@@ -16,6 +16,8 @@ export interface CacheIdentity {
   sub: string;
   tenant: string | undefined;
   connection: string;
+  /** Auth0 dialect: the `login_hint` sent with the exchange (it may select another account at the provider). */
+  loginHint: string | undefined;
 }
 
 /** One load in progress, shared by every caller waiting for the same key. */
@@ -40,6 +42,7 @@ export function tokenKey(identity: CacheIdentity, scopes: readonly string[]): st
     identity.sub,
     identity.tenant ?? null,
     identity.connection,
+    identity.loginHint ?? null,
     ...[...new Set(scopes)].sort(),
   ]);
 }
@@ -54,6 +57,7 @@ export function grantKey(identity: CacheIdentity): string {
     identity.sub,
     identity.tenant ?? null,
     identity.connection,
+    identity.loginHint ?? null,
   ]);
 }
 

@@ -41,12 +41,7 @@ export async function addEvent(server: DevVaultServer, accessToken: string, titl
 
 /** Everything an error shows: message, JSON form, details, and the full inspected cause chain. */
 export function everythingShown(error: unknown): string {
-  const withJson = error as { toJSON?: () => unknown };
-  return [
-    String(error),
-    typeof withJson.toJSON === 'function' ? JSON.stringify(withJson.toJSON()) : '',
-    inspect(error, { depth: 10 }),
-  ].join('\n');
+  return [String(error), JSON.stringify(error), inspect(error, { depth: 20 })].join('\n');
 }
 
 /** Awaits a promise that must reject, and returns the rejection. */
