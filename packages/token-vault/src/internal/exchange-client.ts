@@ -115,6 +115,8 @@ export function toExchangeFailed(
 ): TokenExchangeFailed {
   const phase = thrown instanceof DiscoveryFailed ? `discovery of ${thrown.issuer}: ` : '';
   const error = thrown instanceof DiscoveryFailed ? thrown.cause : thrown;
+  // TokenExchangeFailed keeps only a reduced copy of `error` as its cause: openid-client's own error may carry the whole
+  // token response body (the issued token with it) when one field of it is malformed.
   const base = { connection, attempts, cause: error };
   const describe = (failure: TokenExchangeFailure, what: string, extra: Partial<TokenExchangeFailed> = {}) =>
     new TokenExchangeFailed(
