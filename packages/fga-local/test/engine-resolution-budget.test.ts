@@ -6,7 +6,7 @@ import { thrown } from './helpers';
 const TOO_COMPLEX = {
   code: 'authorization_model_resolution_too_complex',
   numericCode: 2002,
-  message: expect.stringContaining('maxResolutionsPerRequest'),
+  message: expect.stringContaining('maxResolutionStepsPerRequest'),
 };
 
 function store(dsl: string, options?: LocalFgaOptions) {
@@ -22,9 +22,9 @@ describe('createLocalFga: memoised resolution', () => {
   // 4 relations per level, 20 levels: 4^20 paths from r0_0 to the last level, 84 relations to resolve.
   const fanOut = fanOutModel({ width: 4, depth: 20 });
   // Far below 4^20: the queries below only answer because each object#relation is resolved once.
-  const options = { maxResolutionsPerRequest: 1_000 };
+  const options = { maxResolutionStepsPerRequest: 1_000 };
 
-  it('answers a check through 4^20 paths within 1,000 resolutions', () => {
+  it('answers a check through 4^20 paths within 1,000 resolution steps', () => {
     const { fga, storeId } = store(fanOut, options);
     const check = () => fga.check(storeId, { tuple_key: tupleKey('user:anne', 'r0_0', 'document:1') });
     expect(check()).toEqual({ allowed: false });
@@ -61,7 +61,7 @@ describe('createLocalFga: memoised resolution', () => {
   });
 });
 
-describe('createLocalFga: resolution budget (maxResolutionsPerRequest)', () => {
+describe('createLocalFga: resolution budget (maxResolutionStepsPerRequest)', () => {
   // Every path runs into the cycle through r0_0, so no answer below it is final: 4^20 paths to walk.
   const cyclic = fanOutModel({ width: 4, depth: 20, cyclic: true });
 
@@ -83,7 +83,7 @@ describe('createLocalFga: resolution budget (maxResolutionsPerRequest)', () => {
   });
 
   it('bounds list objects and list users with one budget per request', () => {
-    const { fga, storeId } = store(cyclic, { maxResolutionsPerRequest: 10_000 });
+    const { fga, storeId } = store(cyclic, { maxResolutionStepsPerRequest: 10_000 });
     fga.write(storeId, {
       writes: [tupleKey('user:anne', 'top', 'document:1'), tupleKey('user:bob', 'top', 'document:2')],
     });
@@ -102,7 +102,7 @@ describe('createLocalFga: resolution budget (maxResolutionsPerRequest)', () => {
   });
 
   it('shares one budget across the items of a batch check and reports the items it stops', () => {
-    const { fga, storeId } = store(cyclic, { maxResolutionsPerRequest: 10_000 });
+    const { fga, storeId } = store(cyclic, { maxResolutionStepsPerRequest: 10_000 });
     fga.write(storeId, {
       writes: [
         tupleKey('user:anne', 'r20_0', 'document:granted'),
@@ -124,14 +124,39 @@ describe('createLocalFga: resolution budget (maxResolutionsPerRequest)', () => {
       expect(result[id]).toEqual({
         error: {
           input_error: 'authorization_model_resolution_too_complex',
-          message: expect.stringContaining('more than 10000 resolutions'),
+          message: expect.stringContaining('more than 10000 steps'),
         },
       });
     }
   });
 
+  it('counts the userset tuples a resolution reads, not only the relations it steps into', () => {
+    const groups = `model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user, group#member]
+`;
+    // 150 userset tuples on group:all: 151 steps into group#member, plus 150 tuples read.
+    const writes = Array.from({ length: 150 }, (_, index) =>
+      tupleKey(`group:g${index}#member`, 'member', 'group:all'),
+    );
+    const request = { tuple_key: tupleKey('user:anne', 'member', 'group:all') };
+    const tight = store(groups, { maxResolutionStepsPerRequest: 200 });
+    const roomy = store(groups, { maxResolutionStepsPerRequest: 400 });
+    for (const { fga, storeId } of [tight, roomy]) {
+      fga.write(storeId, { writes: writes.slice(0, 100) });
+      fga.write(storeId, { writes: writes.slice(100) });
+    }
+    expect(thrown(() => tight.fga.check(tight.storeId, request))).toMatchObject(TOO_COMPLEX);
+    expect(roomy.fga.check(roomy.storeId, request)).toEqual({ allowed: false });
+  });
+
   it('gives every request a fresh budget', () => {
-    const { fga, storeId } = store(fanOutModel({ width: 4, depth: 20 }), { maxResolutionsPerRequest: 1_000 });
+    const { fga, storeId } = store(fanOutModel({ width: 4, depth: 20 }), {
+      maxResolutionStepsPerRequest: 1_000,
+    });
     for (let round = 0; round < 5; round++) {
       expect(fga.check(storeId, { tuple_key: tupleKey('user:anne', 'r0_0', 'document:1') })).toEqual({
         allowed: false,
@@ -139,10 +164,10 @@ describe('createLocalFga: resolution budget (maxResolutionsPerRequest)', () => {
     }
   });
 
-  it('rejects an invalid maxResolutionsPerRequest eagerly with a TypeError', () => {
+  it('rejects an invalid maxResolutionStepsPerRequest eagerly with a TypeError', () => {
     for (const value of [0, -1, 1.5, '1000', Number.NaN]) {
-      expect(() => createLocalFga({ maxResolutionsPerRequest: value as number })).toThrow(
-        /maxResolutionsPerRequest must be a positive integer/,
+      expect(() => createLocalFga({ maxResolutionStepsPerRequest: value as number })).toThrow(
+        /maxResolutionStepsPerRequest must be a positive integer/,
       );
     }
   });

@@ -9,7 +9,7 @@ type ModelRequest = Parameters<OpenFgaClient['writeAuthorizationModel']>[0];
 const TOO_COMPLEX = {
   statusCode: 400,
   apiErrorCode: 'authorization_model_resolution_too_complex',
-  apiErrorMessage: expect.stringContaining('maxResolutionsPerRequest'),
+  apiErrorMessage: expect.stringContaining('maxResolutionStepsPerRequest'),
 };
 
 let server: OpenFgaServer;
@@ -25,7 +25,7 @@ async function clientFor(dsl: string): Promise<OpenFgaClient> {
 }
 
 beforeAll(async () => {
-  server = await startOpenFgaServer({ engine: createLocalFga({ maxResolutionsPerRequest: 50_000 }) });
+  server = await startOpenFgaServer({ engine: createLocalFga({ maxResolutionStepsPerRequest: 50_000 }) });
 });
 afterAll(() => server.close());
 

@@ -45,11 +45,11 @@ interface StoreState {
 }
 
 /**
- * Resolutions one request may take by default: far above what real models need (listing the readable ones
- * of 10,000 documents in folders five deep takes about 32,000), yet it stops a pathological model in well
- * under a second instead of blocking the event loop for hours.
+ * Resolution steps one request may take by default: far above what real models need (listing the readable
+ * ones of 10,000 documents in folders five deep takes about 43,000), yet it stops a pathological
+ * model in well under a second instead of blocking the event loop for hours.
  */
-const DEFAULT_MAX_RESOLUTIONS_PER_REQUEST = 1_000_000;
+const DEFAULT_MAX_RESOLUTION_STEPS_PER_REQUEST = 1_000_000;
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -75,8 +75,9 @@ function unwrap(outcome: Outcome): boolean {
  * fga.check(id, { tuple_key: { user: 'user:anne', relation: 'viewer', object: 'doc:1' } }); // { allowed: true }
  *
  * @param options.maxResolutionDepth maximum resolution depth (default 25; deeper → error 2002)
- * @param options.maxResolutionsPerRequest steps into an `object#relation` (memoised or not) one check, batch
- *   check, list objects or list users may take (default 1,000,000; more → error 2002)
+ * @param options.maxResolutionStepsPerRequest resolution steps (into an `object#relation`, memoised or not,
+ *   or over a userset / parent tuple) one check, batch check, list objects or list users may take
+ *   (default 1,000,000; more → error 2002)
  * @param options.maxTypesPerModel maximum type definitions per model (default 100)
  * @param options.maxTuplesPerWrite maximum writes + deletes per request, also caps contextual tuples (default 100)
  * @param options.clock milliseconds since the epoch for timestamps and ids (default `Date.now`)
@@ -86,10 +87,10 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('createLocalFga: options must be an object');
   const maxDepth = positiveInteger('maxResolutionDepth', options.maxResolutionDepth, 25);
-  const maxResolutions = positiveInteger(
-    'maxResolutionsPerRequest',
-    options.maxResolutionsPerRequest,
-    DEFAULT_MAX_RESOLUTIONS_PER_REQUEST,
+  const maxResolutionSteps = positiveInteger(
+    'maxResolutionStepsPerRequest',
+    options.maxResolutionStepsPerRequest,
+    DEFAULT_MAX_RESOLUTION_STEPS_PER_REQUEST,
   );
   const maxTypes = positiveInteger('maxTypesPerModel', options.maxTypesPerModel, 100);
   const maxTuplesPerWrite = positiveInteger('maxTuplesPerWrite', options.maxTuplesPerWrite, 100);
@@ -347,7 +348,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
       const state = store(storeId);
       requireRequest(request);
       const compiled = model(state, request?.authorization_model_id);
-      return { allowed: checkOne(state, compiled, request, new ResolutionBudget(maxResolutions)) };
+      return { allowed: checkOne(state, compiled, request, new ResolutionBudget(maxResolutionSteps)) };
     },
 
     batchCheck(storeId, request: BatchCheckRequest): BatchCheckResponse {
@@ -366,7 +367,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
       }
       const result: BatchCheckResponse['result'] = {};
       const resolvers = new Map<string, Resolver>();
-      const budget = new ResolutionBudget(maxResolutions);
+      const budget = new ResolutionBudget(maxResolutionSteps);
       for (const item of request.checks) {
         try {
           result[item.correlation_id] = { allowed: checkOne(state, compiled, item, budget, resolvers) };
@@ -399,7 +400,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
       const user = validateRequestUser(compiled, request.user);
       const context = requireContext(request.context);
       const tupleSources = sources(state, compiled, request.contextual_tuples);
-      const budget = new ResolutionBudget(maxResolutions);
+      const budget = new ResolutionBudget(maxResolutionSteps);
       const resolver = new Resolver(compiled, tupleSources, user, context, maxDepth, budget);
       const candidates = reverseExpand(
         compiled,
@@ -453,7 +454,7 @@ export function createLocalFga(options: LocalFgaOptions = {}): LocalFga {
         filters: request.user_filters,
         context,
         maxDepth,
-        budget: new ResolutionBudget(maxResolutions),
+        budget: new ResolutionBudget(maxResolutionSteps),
       });
       return { users };
     },

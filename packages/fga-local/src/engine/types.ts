@@ -296,7 +296,7 @@ export interface LocalFga {
    * Whether the user has the relation with the object. Throws `validation_error` for an unknown type, relation
    * or user type and for a condition that cannot be evaluated (when no other path allows), `invalid_tuple`
    * for an invalid contextual tuple, `authorization_model_resolution_too_complex` past the depth limit or
-   * the resolution budget (`maxResolutionsPerRequest`).
+   * the resolution budget (`maxResolutionStepsPerRequest`).
    */
   check(storeId: string, request: CheckRequest): CheckResponse;
   /**
@@ -316,11 +316,12 @@ export interface LocalFgaOptions {
   /** Maximum resolution depth of check / list queries (OpenFGA's default: 25). */
   maxResolutionDepth?: number;
   /**
-   * Maximum steps into an `object#relation` (a computed relation, a userset, a `from` parent; memoised
-   * answers count too) that one request may take: a check, a whole batch check, a list objects, a list users.
-   * Beyond it the request fails with `authorization_model_resolution_too_complex` (2002). Default 1,000,000.
+   * Maximum resolution steps one request may take: a check, a whole batch check, a list objects, a list
+   * users. A step is a step into an `object#relation` (a computed relation, a userset, a `from` parent;
+   * memoised answers count too) or a userset or parent tuple read on the way. Beyond it the request fails
+   * with `authorization_model_resolution_too_complex` (2002). Default 1,000,000.
    */
-  maxResolutionsPerRequest?: number;
+  maxResolutionStepsPerRequest?: number;
   /** Maximum type definitions per model (OpenFGA's default: 100). */
   maxTypesPerModel?: number;
   /** Maximum tuples per write request (OpenFGA's default: 100). */

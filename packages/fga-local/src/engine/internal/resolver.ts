@@ -31,8 +31,8 @@ const FLAG_CYCLE = 2;
  * relations fan out to the same relations costs one resolution per `object#relation`, not one per path.
  * Cycles resolve to `cycle` (not allowed) without looping, and results that depended on a still open part
  * of a cycle are not memoised (they are recomputed where they are reached again). Every step into an
- * `object#relation`, memoised or not, spends one resolution of the request's `ResolutionBudget`, so the
- * work of one request stays bounded whatever the model.
+ * `object#relation`, memoised or not, and every userset or parent tuple read on the way spends one step of
+ * the request's `ResolutionBudget`, so the work of one request stays bounded whatever the model and tuples.
  */
 export class Resolver {
   private readonly memoGranting: Memo = new Map();
@@ -71,7 +71,7 @@ export class Resolver {
   /**
    * Resolves one `object#relation`, memoising the outcome unless it depended on a cycle still open further
    * up, or hit the depth limit (a shallower path may still resolve it). Throws the budget's `FgaError` when
-   * the request has used up its resolutions.
+   * the request has used up its resolution steps.
    */
   private resolve(relation: CompiledRelation, id: string, depth: number): Outcome {
     const user = this.user;
@@ -281,6 +281,7 @@ export class Resolver {
       }
       if (bucket.usersets === undefined) continue;
       for (const record of bucket.usersets.values()) {
+        this.budget.spend();
         if (record === exact) continue;
         const entry = allowed.get(record.user.typeKey);
         if (entry?.relation === undefined || !entry.conditions.has(record.conditionName)) continue;
@@ -313,6 +314,7 @@ export class Resolver {
       const bucket = (sources[index] as TupleIndex).bucket(tupleset.type, id, tupleset.name);
       if (!bucket) continue;
       for (const record of bucket.byUser.values()) {
+        this.budget.spend();
         const parent = record.user;
         if (parent.relation !== undefined || parent.wildcard) continue;
         const target = targets.get(parent.type);
