@@ -1,4 +1,5 @@
 import { redactSecrets } from './redact';
+import { SAFE_CAUSE, safeCause } from './safe-cause';
 
 /** Codes of final denials: the call will not run, and asking again will not change that. */
 export type DenialCode =
@@ -63,9 +64,12 @@ export abstract class AgentGateError extends Error {
   readonly guard: string | undefined;
   readonly details: ErrorDetails;
   readonly [MARKER] = true;
+  readonly [SAFE_CAUSE] = true;
 
+  /** The message is redacted and the `cause` reduced to a {@link SafeCause} chain, so no token rides along. */
   constructor(message: string, options: AgentGateErrorOptions = {}) {
-    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
+    const cause = safeCause(options.cause);
+    super(redactSecrets(message), cause === undefined ? undefined : { cause });
     this.guard = options.guard;
     this.details = options.details ?? {};
   }

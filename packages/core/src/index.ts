@@ -56,6 +56,8 @@ export { MemoryStore } from './memory-store';
 export { REDACTED, redactSecrets, redactValue } from './redact';
 export type { RiskPolicy } from './risk-policy';
 export { defaultRiskPolicy } from './risk-policy';
+// Safe causes: library errors reduced to what may be kept (no response bodies, no tokens)
+export { SAFE_CAUSE, SafeCause, safeCause } from './safe-cause';
 export type { AgentSession, CreateSessionOptions, SessionUser, SessionView } from './session';
 export { createSession, currentSession, requireSession, runWithSession, toSessionView } from './session';
 export type { StandardSchemaV1 } from './standard-schema';

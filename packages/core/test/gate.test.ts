@@ -92,7 +92,10 @@ describe('gate.run', () => {
       .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(GateDenied);
     expect(error).toMatchObject({ code: 'GUARD_FAILED', guard: 'vault' });
-    expect((error as GateDenied).cause).toBe(cause);
+    expect((error as GateDenied).cause).toMatchObject({
+      name: 'Error',
+      message: cause.message.replace(/eyJ\S+/, '[redacted]'),
+    });
     expect((error as GateDenied).message).toContain("guard 'vault' failed");
     expect((error as GateDenied).message).not.toContain('eyJ');
   });
@@ -295,7 +298,7 @@ describe('fail closed, edge cases', () => {
       .run({ tool: { name: 't' }, args: {} }, alice, [vault], execute)
       .catch((thrown) => thrown);
     expect(error).toMatchObject({ code: 'GUARD_FAILED', guard: 'vault(calendar)' });
-    expect((error as GateDenied).cause).toBe(storeDown);
+    expect((error as GateDenied).cause).toMatchObject({ message: storeDown.message });
     expect(execute).toHaveBeenCalledTimes(1);
     expect(audit.events.map((event) => [event.outcome, event.code])).toEqual([
       ['allow', undefined],

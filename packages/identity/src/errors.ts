@@ -1,5 +1,4 @@
-import { type AgentGateErrorOptions, GateDenied } from '@agentgate/core';
-import { safeCause } from './internal/safe-cause';
+import { type AgentGateErrorOptions, GateDenied, safeCause } from '@agentgate/core';
 
 /** Why an access token was refused. Open: later versions may add reasons. */
 export type TokenRejectionReason =

@@ -1,5 +1,4 @@
-import { redactSecrets } from '@agentgate/core';
-import { safeCause } from './internal/safe-cause';
+import { redactSecrets, SAFE_CAUSE, safeCause } from '@agentgate/core';
 
 const MARKER = Symbol.for('agentgate.token-vault.exchange-failed');
 
@@ -51,6 +50,8 @@ export class TokenExchangeFailed extends Error {
   readonly status: number | undefined;
   readonly attempts: number;
   readonly [MARKER] = true;
+  /** Its own message and cause chain are already reduced, so AgentGate errors keep it whole as their cause. */
+  readonly [SAFE_CAUSE] = true;
 
   constructor(message: string, options: TokenExchangeFailedOptions) {
     const cause = safeCause(options.cause);

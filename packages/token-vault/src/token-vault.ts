@@ -7,6 +7,7 @@ import {
   type Guard,
   type SessionView,
   type Store,
+  safeCause,
   toSessionView,
 } from '@agentgate/core';
 import { connectionCredentialKey } from './connection-token';
@@ -15,7 +16,6 @@ import { createExchangeClient } from './internal/exchange-client';
 import { toGateError } from './internal/gate-errors';
 import { resolveOptions } from './internal/options';
 import { assertSession, validateRequest } from './internal/requests';
-import { safeCause } from './internal/safe-cause';
 import { SealedStore } from './internal/sealed-store';
 import { type CachedToken, type CacheIdentity, grantKey, TokenCache, tokenKey } from './internal/token-cache';
 

@@ -1,5 +1,4 @@
-import { AgentGateError, defineGuard, GateDenied, type Guard } from '@agentgate/core';
-import { safeCause } from '../internal/safe-cause';
+import { AgentGateError, defineGuard, GateDenied, type Guard, safeCause } from '@agentgate/core';
 
 /**
  * Re-checks the session just before the call runs, through its `revalidate()` (a refresh for background sessions,

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { SafeCause, safeCause } from './safe-cause';
+import { GateDenied, SafeCause, safeCause } from '../src/index';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
 
@@ -45,5 +45,15 @@ describe('safeCause', () => {
     expect(safeCause('plain text')?.message).toBe('plain text');
     expect(safeCause({ body: { access_token: TOKEN } })).toBeUndefined();
     expect(safeCause(undefined)).toBeUndefined();
+  });
+
+  it('passes AgentGate errors through, and every AgentGate error keeps only a safe cause', () => {
+    const denied = new GateDenied('FORBIDDEN', 'no');
+    expect(safeCause(denied)).toBe(denied);
+    const leaky = Object.assign(new Error('exchange failed'), { body: { access_token: TOKEN } });
+    const wrapped = new GateDenied('GUARD_FAILED', 'guard failed', { cause: leaky });
+    expect(wrapped.cause).toBeInstanceOf(SafeCause);
+    expect((wrapped.cause as Error).message).toBe('exchange failed');
+    expect(inspect(wrapped, { depth: 20, showHidden: true })).not.toContain(TOKEN);
   });
 });

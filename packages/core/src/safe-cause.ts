@@ -1,4 +1,7 @@
-import { redactSecrets } from '@agentgate/core';
+import { redactSecrets } from './redact';
+
+/** Marks an error whose own message and cause chain are already safe to keep as a cause (AgentGate's own errors). */
+export const SAFE_CAUSE = Symbol.for('agentgate.safe-cause');
 
 const MAX_DEPTH = 5;
 
@@ -9,6 +12,7 @@ const MAX_DEPTH = 5;
  * dropped. Its own causes are reduced the same way; a cause that is not an error (a body, a `Response`) is dropped.
  */
 export class SafeCause extends Error {
+  readonly [SAFE_CAUSE] = true;
   declare readonly code?: string | number;
   declare readonly status?: number;
   declare readonly error?: string;
@@ -35,11 +39,12 @@ export class SafeCause extends Error {
 }
 
 /**
- * `error` as a {@link SafeCause} chain, for the `cause` of an AgentGate error. A thrown primitive keeps its (redacted)
- * text; any other non-error value is dropped (`undefined`).
+ * `error` as a {@link SafeCause} chain, for the `cause` of an AgentGate error (every `AgentGateError` applies it to its
+ * own `cause`). Errors marked safe (AgentGate's own, already reduced) pass through; a thrown primitive keeps its
+ * (redacted) text; any other non-error value is dropped (`undefined`).
  */
-export function safeCause(error: unknown, depth = 0): SafeCause | undefined {
-  if (error instanceof SafeCause) return error;
+export function safeCause(error: unknown, depth = 0): Error | undefined {
+  if (error instanceof Error && (error as { [SAFE_CAUSE]?: unknown })[SAFE_CAUSE] === true) return error;
   if (error instanceof Error) return new SafeCause(error, depth);
   if (typeof error === 'string' || typeof error === 'number' || typeof error === 'boolean') {
     return new SafeCause(new Error(String(error)), depth);
