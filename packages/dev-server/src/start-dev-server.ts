@@ -12,6 +12,7 @@ import Provider, { type JWK } from 'oidc-provider';
 import { defaultSeed } from './default-seed';
 import { AccountDirectory } from './internal/accounts';
 import { ApprovalRegistry } from './internal/approvals';
+import { CsrfTokens } from './internal/csrf';
 import { startFga } from './internal/fga';
 import { createInboxRoutes } from './internal/inbox-routes';
 import { createInteractionRoutes } from './internal/interaction-routes';
@@ -119,6 +120,8 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     } as JWK;
 
     const accounts = new AccountDirectory(seed.users);
+    // One CSRF mechanism for every HTML form of the server (inbox, connections page).
+    const csrf = new CsrfTokens();
     let provider: Provider | undefined;
     const getProvider = () => {
       if (!provider) throw new Error('the provider is not constructed yet');
@@ -138,6 +141,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     const vault = createDevTokenVault({
       connections: seed.connections,
       fetch: selfFetch,
+      csrf,
       accountExists: (sub) => accounts.bySub(sub) !== undefined,
       ...(options.externalTokenTtlSeconds === undefined
         ? {}
@@ -184,7 +188,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
         approvals,
         accounts,
         issuer,
-        cookieSecret: randomBytes(32),
+        csrf,
       }),
     );
     handler = provider.callback();

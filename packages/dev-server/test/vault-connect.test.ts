@@ -13,6 +13,27 @@ async function browse(url: string | URL, cookie: string, init: RequestInit = {})
   });
 }
 
+/** The connection's CSRF token, as the connections page hands it to the signed-in user. */
+async function csrfFor(cookie: string): Promise<string> {
+  const response = await browse(`${server.issuer}/connections`, cookie);
+  const { connections } = (await response.json()) as { connections: { name: string; csrf: string }[] };
+  return connections.find((entry) => entry.name === connection)?.csrf ?? '';
+}
+
+/** Posts the connections page's connect form (with its CSRF token unless `csrf` is given). */
+async function startConnect(
+  cookie: string,
+  fields: { scopes?: string; return_to?: string; csrf?: string } = {},
+) {
+  const csrf = fields.csrf ?? (await csrfFor(cookie));
+  const { csrf: _ignored, ...rest } = fields;
+  return browse(`${server.issuer}/connections/${connection}/connect`, cookie, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf, ...rest }).toString(),
+  });
+}
+
 beforeAll(async () => {
   server = await startVaultTestServer();
 });
@@ -28,21 +49,15 @@ beforeEach(async () => {
 
 describe('connect flow over HTTP', () => {
   it('requires a signed-in user', async () => {
-    const response = await browse(
-      `${server.issuer}/connections/${connection}/connect?scopes=events.read`,
-      '',
-    );
+    const response = await startConnect('', { scopes: 'events.read', csrf: 'x' });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'login_required' });
   });
 
   it('redirects to the external authorize endpoint with state and PKCE, then stores the grant', async () => {
     const { cookie } = await server.login(server.users.alice.login);
-    const start = await browse(
-      `${server.issuer}/connections/${connection}/connect?scopes=events.read`,
-      cookie,
-    );
-    expect(start.status).toBe(302);
+    const start = await startConnect(cookie, { scopes: 'events.read' });
+    expect(start.status).toBe(303);
     const authorize = new URL(start.headers.get('location')!);
     expect(authorize.pathname).toBe(`/ext/${connection}/authorize`);
     expect(authorize.searchParams.get('scope')).toBe('events.read');
@@ -66,7 +81,7 @@ describe('connect flow over HTTP', () => {
   it("refuses a callback whose state belongs to another user's session", async () => {
     const { cookie: aliceCookie } = await server.login(server.users.alice.login);
     const { cookie: bobCookie } = await server.login(server.users.bob.login);
-    const start = await browse(`${server.issuer}/connections/${connection}/connect`, aliceCookie);
+    const start = await startConnect(aliceCookie);
     const consent = await browse(start.headers.get('location')!, aliceCookie);
     const stolen = await browse(consent.headers.get('location')!, bobCookie);
     expect(stolen.status).toBe(400);
@@ -81,10 +96,7 @@ describe('connect flow over HTTP', () => {
   it('returns to a same-origin path after connecting and ignores an off-site return_to', async () => {
     const { cookie } = await server.login(server.users.alice.login);
     const follow = async (returnTo: string) => {
-      const start = await browse(
-        `${server.issuer}/connections/${connection}/connect?scopes=events.read&return_to=${encodeURIComponent(returnTo)}`,
-        cookie,
-      );
+      const start = await startConnect(cookie, { scopes: 'events.read', return_to: returnTo });
       const consent = await browse(start.headers.get('location')!, cookie);
       return browse(consent.headers.get('location')!, cookie);
     };
@@ -106,10 +118,7 @@ describe('connect flow over HTTP', () => {
 
   it('reports a refusal by the provider and stores nothing', async () => {
     const { cookie } = await server.login(server.users.alice.login);
-    const start = await browse(
-      `${server.issuer}/connections/${connection}/connect?scopes=events.read`,
-      cookie,
-    );
+    const start = await startConnect(cookie, { scopes: 'events.read' });
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     const callback = new URL(`${server.issuer}/connections/${connection}/callback`);
     callback.search = new URLSearchParams({ error: 'access_denied', state }).toString();
@@ -124,10 +133,7 @@ describe('connect flow over HTTP', () => {
 
   it('refuses scopes the connection does not have', async () => {
     const { cookie } = await server.login(server.users.alice.login);
-    const response = await browse(
-      `${server.issuer}/connections/${connection}/connect?scopes=mail.send`,
-      cookie,
-    );
+    const response = await startConnect(cookie, { scopes: 'mail.send' });
     expect(response.status).toBe(400);
   });
 
@@ -152,6 +158,8 @@ describe('connect flow over HTTP', () => {
     const { cookie } = await server.login(server.users.alice.login);
     const response = await browse(`${server.issuer}/connections/${connection}/disconnect`, cookie, {
       method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: await csrfFor(cookie) }).toString(),
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ connection, disconnected: true });
@@ -190,6 +198,7 @@ describe('connect flow over HTTP', () => {
           scopes: ['events.read', 'events.write'],
           connected: true,
           grantedScopes: ['events.read'],
+          csrf: expect.stringMatching(/^[\w-]{43}$/),
         },
       ],
     });
@@ -207,7 +216,9 @@ describe('connect flow over HTTP', () => {
     const bobPage = await (
       await browse(`${server.issuer}/connections`, bobCookie, { headers: { accept: 'text/html' } })
     ).text();
-    expect(bobPage).toContain(`href="/connections/${connection}/connect?scopes=events.read%20events.write`);
+    expect(bobPage).toContain(`<form method="post" action="/connections/${connection}/connect">`);
+    expect(bobPage).toContain('name="scopes" value="events.read events.write"');
+    expect(bobPage).toContain('name="csrf"');
     expect(bobPage).not.toContain('disconnect');
   });
 
@@ -221,5 +232,65 @@ describe('connect flow over HTTP', () => {
     expect(dump).toContain(server.users.alice.sub);
     expect(dump).not.toContain(refreshToken);
     expect(dump).not.toContain(refreshToken!.slice(0, 16));
+  });
+
+  it("refuses cross-site style requests: a GET connect link, and posts without the session's CSRF token", async () => {
+    await server.connections.connect(server.users.alice.login, connection, { scopes: ['events.read'] });
+    const { cookie } = await server.login(server.users.alice.login);
+    const { cookie: bobCookie } = await server.login(server.users.bob.login);
+
+    // A link (or an <img>) on another site: the browser sends the session cookie with a top-level GET.
+    // It only shows a page asking Alice to confirm; nothing starts, nothing is granted.
+    const link = await browse(
+      `${server.issuer}/connections/${connection}/connect?scopes=events.read%20events.write`,
+      cookie,
+      { headers: { accept: 'text/html' } },
+    );
+    expect(link.status).toBe(200);
+    expect(link.headers.get('location')).toBeNull();
+    expect(link.headers.get('x-frame-options')).toBe('DENY');
+    const page = await link.text();
+    expect(page).toContain(`<form method="post" action="/connections/${connection}/connect">`);
+    expect(page).toContain('name="scopes" value="events.read events.write"');
+
+    // A form posted from another site cannot know the token; Bob's token is not Alice's.
+    for (const csrf of ['', 'forged', await csrfFor(bobCookie)]) {
+      const widen = await startConnect(cookie, { scopes: 'events.write', csrf });
+      expect(widen.status).toBe(403);
+      expect(widen.headers.get('location')).toBeNull();
+      const disconnect = await browse(`${server.issuer}/connections/${connection}/disconnect`, cookie, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf }).toString(),
+      });
+      expect(disconnect.status).toBe(403);
+    }
+    expect(server.connections.list(server.users.alice.sub)).toMatchObject([{ scopes: ['events.read'] }]);
+  });
+
+  it('turns a connect link into a confirmation page whose form starts the flow', async () => {
+    const { cookie } = await server.login(server.users.alice.login);
+    const link = await browse(
+      `${server.issuer}/connections/${connection}/connect?scopes=events.read&return_to=%2Finbox`,
+      cookie,
+      { headers: { accept: 'text/html' } },
+    );
+    const page = await link.text();
+    const field = (name: string) =>
+      new RegExp(`name="${name}" value="([^"]*)"`)
+        .exec(page)?.[1]
+        ?.replace(/&#(\d+);/g, (_match, code) => String.fromCharCode(Number(code))) ?? '';
+    expect(field('scopes')).toBe('events.read');
+    expect(field('return_to')).toBe('/inbox');
+    const start = await startConnect(cookie, {
+      csrf: field('csrf'),
+      scopes: field('scopes'),
+      return_to: field('return_to'),
+    });
+    expect(start.status).toBe(303);
+    const consent = await browse(start.headers.get('location')!, cookie);
+    const done = await browse(consent.headers.get('location')!, cookie);
+    expect(done.headers.get('location')).toBe(`${server.issuer}/inbox`);
+    expect(server.connections.list(server.users.alice.sub)).toMatchObject([{ scopes: ['events.read'] }]);
   });
 });

@@ -17,6 +17,7 @@ describe('createDevTokenVault fetch option', () => {
       });
       await server.connections.disconnect(server.users.alice.sub, 'acme-calendar');
       expect(seen).toEqual([
+        '/connections',
         '/connections/acme-calendar/connect',
         '/ext/acme-calendar/authorize',
         '/connections/acme-calendar/callback',

@@ -1,10 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ApprovalItem } from '../types';
 import type { AccountDirectory } from './accounts';
 import type { ApprovalRegistry } from './approvals';
 import { summarizeAuthorizationDetail } from './authorization-details';
+import type { CsrfTokens } from './csrf';
 import { escapeHtml, page } from './html';
 import { inboxClientId, loa1 } from './provider-config';
 import { readForm } from './read-body';
@@ -17,16 +18,6 @@ interface InboxSession {
   acr: string;
   amr: string[];
   authTime: number;
-}
-
-function csrfToken(secret: Buffer, session: InboxSession, id: string): string {
-  return createHmac('sha256', secret).update(`${session.uid}:${id}`).digest('base64url');
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const left = Buffer.from(given);
-  const right = Buffer.from(expected);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function renderItem(item: ApprovalItem, csrf: string | undefined): string {
@@ -63,9 +54,10 @@ export function createInboxRoutes(options: {
   approvals: ApprovalRegistry;
   accounts: AccountDirectory;
   issuer: string;
-  cookieSecret: Buffer;
+  csrf: CsrfTokens;
 }): Middleware {
   const { approvals } = options;
+  const csrfToken = (session: InboxSession, id: string) => options.csrf.token(session.uid, id);
 
   const currentSession = async (ctx: Context): Promise<InboxSession | undefined> => {
     const session = await options.provider().Session.get(ctx);
@@ -135,7 +127,7 @@ export function createInboxRoutes(options: {
         `<p>Signed in as <strong id="signed-in-as">${escapeHtml(user?.name)}</strong> (${escapeHtml(user?.username)}).</p>
 ${notice}
 <h2>Pending</h2>
-${pending.length ? pending.map((item) => renderItem(item, csrfToken(options.cookieSecret, session, item.id))).join('') : '<p id="empty">Nothing waits for your approval.</p>'}
+${pending.length ? pending.map((item) => renderItem(item, csrfToken(session, item.id))).join('') : '<p id="empty">Nothing waits for your approval.</p>'}
 ${decided.length ? `<h2>Decided</h2>${decided.map((item) => renderItem(item, undefined)).join('')}` : ''}`,
       );
       return;
@@ -162,7 +154,7 @@ ${decided.length ? `<h2>Decided</h2>${decided.map((item) => renderItem(item, und
     }
 
     if (ctx.method === 'GET' && action === undefined) {
-      html(ctx, 200, 'Approval request', renderItem(item, csrfToken(options.cookieSecret, session, item.id)));
+      html(ctx, 200, 'Approval request', renderItem(item, csrfToken(session, item.id)));
       return;
     }
     if (ctx.method !== 'POST' || action === undefined) {
@@ -170,7 +162,7 @@ ${decided.length ? `<h2>Decided</h2>${decided.map((item) => renderItem(item, und
       return;
     }
     const form = await readForm(ctx.req);
-    if (!sameToken(form.csrf ?? '', csrfToken(options.cookieSecret, session, item.id))) {
+    if (!options.csrf.verify(form.csrf, session.uid, item.id)) {
       html(
         ctx,
         403,

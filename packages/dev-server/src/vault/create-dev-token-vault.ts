@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import { CsrfTokens } from '../internal/csrf';
 import {
   AUTH0_FEDERATED_CONNECTION_GRANT_TYPE,
   CONNECTION_TARGET_PREFIX,
@@ -72,6 +73,9 @@ function validate(options: CreateDevTokenVaultOptions): DevConnectionDefinition[
   }
   if (options.accountExists !== undefined && typeof options.accountExists !== 'function') {
     throw new TypeError('createDevTokenVault: accountExists must be a function');
+  }
+  if (options.csrf !== undefined && !(options.csrf instanceof CsrfTokens)) {
+    throw new TypeError("createDevTokenVault: csrf must be the host server's CsrfTokens");
   }
   if (signIn !== undefined && typeof signIn !== 'function') {
     throw new TypeError('createDevTokenVault: signIn must be a function');
@@ -190,7 +194,7 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
         AUTH0_PARAMETERS,
       );
       provider.use(core.external.middleware);
-      provider.use(connectRoutes(core));
+      provider.use(connectRoutes(core, options.csrf ?? new CsrfTokens()));
     },
     async close() {
       core.close();

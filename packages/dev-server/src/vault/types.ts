@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import type { CsrfTokens } from '../internal/csrf';
 
 /** One external provider the dev server hosts a mock of, e.g. `acme-calendar`. */
 export interface DevConnectionDefinition {
@@ -95,6 +96,11 @@ export interface CreateDevTokenVaultOptions {
    * are refused. Default: any subject of a live user grant.
    */
   readonly accountExists?: (sub: string) => boolean;
+  /**
+   * The host server's CSRF tokens, so the connections page's forms use the same mechanism (and
+   * secret) as the host's other pages. Default: a fresh secret of the vault's own.
+   */
+  readonly csrf?: CsrfTokens;
   /** How `DevConnections.connect()` signs a user in; without it `connect()` rejects. */
   readonly signIn?: DevSignIn;
   /**

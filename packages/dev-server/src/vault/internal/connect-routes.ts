@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
-import { escapeHtml, parseScopes, sendHtml, sendJson, sendPage } from './http';
+import type { CsrfTokens } from '../../internal/csrf';
+import { escapeHtml, parseScopes, readForm, sendHtml, sendJson, sendPage } from './http';
 import { ConnectFailed, type VaultCore } from './vault-core';
 
 const ROUTE = /^\/connections(?:\/([a-z0-9][a-z0-9-]*)\/(connect|callback|disconnect))?$/;
@@ -16,6 +17,23 @@ function safeReturnTo(value: string | null): string | undefined {
   return value;
 }
 
+/** What the connect and disconnect forms of one connection carry to prove they came from this page. */
+const csrfPurpose = (connection: string) => `connections:${connection}`;
+
+/** The connect form: posting it (with the session's CSRF token) starts the connect flow. */
+function connectForm(
+  connection: string,
+  scopes: readonly string[],
+  csrf: string,
+  label: string,
+  returnTo = '/connections',
+): string {
+  return `<form method="post" action="/connections/${escapeHtml(connection)}/connect">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<input type="hidden" name="scopes" value="${escapeHtml(scopes.join(' '))}">
+<input type="hidden" name="return_to" value="${escapeHtml(returnTo)}"><button type="submit">${escapeHtml(label)}</button></form>`;
+}
+
 function connectionsPage(
   connections: readonly {
     name: string;
@@ -23,16 +41,19 @@ function connectionsPage(
     scopes: readonly string[];
     connected: boolean;
     grantedScopes: readonly string[];
+    csrf: string;
   }[],
 ): string {
   const rows = connections.map((connection) => {
     const name = escapeHtml(connection.name);
-    const all = encodeURIComponent(connection.scopes.join(' '));
+    const csrf = `<input type="hidden" name="csrf" value="${escapeHtml(connection.csrf)}">`;
+    const connect = (label: string) =>
+      connectForm(connection.name, connection.scopes, connection.csrf, label);
     const action = connection.connected
       ? `granted: ${escapeHtml(connection.grantedScopes.join(' '))}
-<a href="/connections/${name}/connect?scopes=${all}&amp;return_to=%2Fconnections">add scopes</a>
-<form method="post" action="/connections/${name}/disconnect"><button type="submit">Disconnect</button></form>`
-      : `<a href="/connections/${name}/connect?scopes=${all}&amp;return_to=%2Fconnections">Connect</a>`;
+${connect('Add scopes')}
+<form method="post" action="/connections/${name}/disconnect">${csrf}<button type="submit">Disconnect</button></form>`
+      : connect('Connect');
     return `<li><strong>${escapeHtml(connection.displayName)}</strong> (${name}) ${action}</li>`;
   });
   return `<ul>${rows.join('')}</ul>`;
@@ -40,12 +61,16 @@ function connectionsPage(
 
 /**
  * Koa middleware for the signed-in user's connected accounts:
- * - `GET  /connections`                          the user's connections (HTML page, or JSON)
- * - `GET  /connections/:connection/connect`      `?scopes=a b` (or `scope`), optional `return_to=/path`
+ * - `GET  /connections`                          the user's connections (HTML page, or JSON), each with its `csrf` token
+ * - `GET  /connections/:connection/connect`      `?scopes=a b[&return_to=/path]`: a page asking the user to confirm (a connect link)
+ * - `POST /connections/:connection/connect`      form: `csrf`, `scopes=a b` (or `scope`), optional `return_to=/path`
  * - `GET  /connections/:connection/callback`     the external provider's redirect back
- * - `POST /connections/:connection/disconnect`   revoke at the provider and forget
+ * - `POST /connections/:connection/disconnect`   form: `csrf`; revoke at the provider and forget
+ *
+ * Both state-changing routes are POSTs that must carry the CSRF token of the user's session (another
+ * site cannot read or compute it). `GET …/connect` changes nothing: a link alone must never widen scopes.
  */
-export function connectRoutes(core: VaultCore) {
+export function connectRoutes(core: VaultCore, csrf: CsrfTokens) {
   return async function connectionsMiddleware(ctx: Context, next: Next): Promise<void> {
     const match = ROUTE.exec(ctx.path);
     if (!match) {
@@ -71,6 +96,7 @@ export function connectRoutes(core: VaultCore) {
           scopes: definition.scopes,
           connected: record !== undefined,
           grantedScopes: record?.scopes ?? [],
+          csrf: csrf.token(user.sessionId, csrfPurpose(definition.name)),
         };
       });
       if (wantsJson(ctx)) {
@@ -82,9 +108,14 @@ export function connectRoutes(core: VaultCore) {
     if (!definition) {
       return sendPage(ctx, 404, 'Unknown connection', `There is no connection named ${connection}.`);
     }
-    const query = new URLSearchParams(ctx.querystring);
+    const forbidden = () =>
+      wantsJson(ctx)
+        ? sendJson(ctx, 403, { error: 'invalid_request', error_description: 'missing or invalid csrf token' })
+        : sendPage(ctx, 403, 'Request refused', 'The form expired or did not come from this page.');
 
     if (action === 'connect' && ctx.method === 'GET') {
+      // A connect link (e.g. a CONNECTION_REQUIRED interrupt's connectUrl): the user confirms with a POST.
+      const query = new URLSearchParams(ctx.querystring);
       const scopes = parseScopes(query.get('scopes') ?? query.get('scope'));
       const unknown = scopes.filter((scope) => !definition.scopes.includes(scope));
       if (unknown.length > 0) {
@@ -96,7 +127,45 @@ export function connectRoutes(core: VaultCore) {
         );
       }
       const requested = scopes.length > 0 ? scopes : [...definition.scopes];
-      const target = core.beginConnect(user, connection, requested, safeReturnTo(query.get('return_to')));
+      const form = connectForm(
+        connection,
+        requested,
+        csrf.token(user.sessionId, csrfPurpose(connection)),
+        `Connect ${definition.displayName}`,
+        safeReturnTo(query.get('return_to')) ?? '',
+      );
+      return sendHtml(
+        ctx,
+        200,
+        `Connect ${definition.displayName}`,
+        `<p>Allow access to ${escapeHtml(definition.displayName)} with: ${escapeHtml(requested.join(' '))}</p>${form}`,
+      );
+    }
+
+    if ((action === 'connect' || action === 'disconnect') && ctx.method === 'POST') {
+      const form = await readForm(ctx);
+      if (!csrf.verify(form.get('csrf'), user.sessionId, csrfPurpose(connection))) {
+        return forbidden();
+      }
+      if (action === 'disconnect') {
+        const disconnected = await core.disconnect(user.sub, connection);
+        return wantsJson(ctx)
+          ? sendJson(ctx, 200, { connection, disconnected })
+          : sendPage(ctx, 200, `${definition.displayName} disconnected`, 'The stored grant was revoked.');
+      }
+      const scopes = parseScopes(form.get('scopes') ?? form.get('scope'));
+      const unknown = scopes.filter((scope) => !definition.scopes.includes(scope));
+      if (unknown.length > 0) {
+        return sendPage(
+          ctx,
+          400,
+          'Unknown scopes',
+          `${definition.displayName} has no scope ${unknown.join(', ')}.`,
+        );
+      }
+      const requested = scopes.length > 0 ? scopes : [...definition.scopes];
+      const target = core.beginConnect(user, connection, requested, safeReturnTo(form.get('return_to')));
+      ctx.status = 303;
       ctx.redirect(target.href);
       return;
     }
@@ -127,13 +196,7 @@ export function connectRoutes(core: VaultCore) {
       }
     }
 
-    if (action === 'disconnect' && ctx.method === 'POST') {
-      const disconnected = await core.disconnect(user.sub, connection);
-      return wantsJson(ctx)
-        ? sendJson(ctx, 200, { connection, disconnected })
-        : sendPage(ctx, 200, `${definition.displayName} disconnected`, 'The stored grant was revoked.');
-    }
-
+    ctx.set('Allow', action === 'callback' ? 'GET' : 'POST');
     ctx.status = 405;
   };
 }

@@ -26,6 +26,9 @@ export function escapeHtml(value: string): string {
 export function sendHtml(ctx: Context, status: number, title: string, body: string): void {
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
+  // The pages carry forms that act for the signed-in user: never inside another site's frame.
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Content-Security-Policy', "frame-ancestors 'none'");
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
