@@ -2,6 +2,8 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 
 /** How long an expired entry stays readable, so late polls see `expired_token` rather than "not found". */
 const expiredGraceMs = 10 * 60 * 1000;
+/** Writes sweep out entries past their grace at most this often, so a long-running server stays bounded. */
+const sweepIntervalMs = 60 * 1000;
 
 interface Entry {
   payload: AdapterPayload;
@@ -13,11 +15,27 @@ interface Entry {
  * module-level singleton shared by every provider in the process; the dev server keeps one store
  * per instance so parallel servers in one test run never see each other's artifacts.
  */
-export function createMemoryAdapterFactory(): (name: string) => Adapter {
+export function createMemoryAdapterFactory(): ((name: string) => Adapter) & { size(): number } {
   const entries = new Map<string, Entry>();
   const grants = new Map<string, Set<string>>();
   const sessionUids = new Map<string, string>();
   const userCodes = new Map<string, string>();
+  let lastSweep = Date.now();
+
+  /** Drops entries past their grace and every index entry that points at nothing any more. */
+  const sweep = (now: number) => {
+    lastSweep = now;
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt + expiredGraceMs <= now) entries.delete(key);
+    }
+    for (const [grantId, members] of grants) {
+      for (const key of members) if (!entries.has(key)) members.delete(key);
+      if (members.size === 0) grants.delete(grantId);
+    }
+    for (const index of [sessionUids, userCodes]) {
+      for (const [value, key] of index) if (!entries.has(key)) index.delete(value);
+    }
+  };
 
   const read = (key: string): AdapterPayload | undefined => {
     const entry = entries.get(key);
@@ -29,30 +47,32 @@ export function createMemoryAdapterFactory(): (name: string) => Adapter {
     return entry.payload;
   };
 
-  return (name: string): Adapter => {
+  const factory = (name: string): Adapter => {
     const keyFor = (id: string) => `${name}:${id}`;
     return {
       async upsert(id, payload, expiresIn) {
         const key = keyFor(id);
-        entries.set(key, { payload, expiresAt: Date.now() + (expiresIn ?? 365 * 24 * 3600) * 1000 });
+        const now = Date.now();
+        if (now - lastSweep >= sweepIntervalMs) sweep(now);
+        entries.set(key, { payload, expiresAt: now + (expiresIn ?? 365 * 24 * 3600) * 1000 });
         if (payload.grantId) {
           const members = grants.get(payload.grantId) ?? new Set<string>();
           members.add(key);
           grants.set(payload.grantId, members);
         }
-        if (payload.uid) sessionUids.set(payload.uid, id);
-        if (payload.userCode) userCodes.set(payload.userCode, id);
+        if (payload.uid) sessionUids.set(keyFor(payload.uid), key);
+        if (payload.userCode) userCodes.set(keyFor(payload.userCode), key);
       },
       async find(id) {
         return read(keyFor(id));
       },
       async findByUid(uid) {
-        const id = sessionUids.get(uid);
-        return id === undefined ? undefined : read(keyFor(id));
+        const key = sessionUids.get(keyFor(uid));
+        return key === undefined ? undefined : read(key);
       },
       async findByUserCode(userCode) {
-        const id = userCodes.get(userCode);
-        return id === undefined ? undefined : read(keyFor(id));
+        const key = userCodes.get(keyFor(userCode));
+        return key === undefined ? undefined : read(key);
       },
       async consume(id) {
         const payload = read(keyFor(id));
@@ -67,4 +87,5 @@ export function createMemoryAdapterFactory(): (name: string) => Adapter {
       },
     };
   };
+  return Object.assign(factory, { size: () => entries.size });
 }
