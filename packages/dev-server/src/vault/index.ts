@@ -13,7 +13,11 @@
  *     // Signs `user` (username or sub) in through the login pages and returns the browser's cookies:
  *     signIn: async (user, { signal }) => ({ cookie: <the login helper's jar.header() after the flow> }),
  *     // with `https: true`: fetch: a fetch that trusts the generated CA (the vault calls back into the server)
+ *     accountExists: (sub) => accounts.bySub(sub) !== undefined,  // subject tokens must be users'
+ *     csrf,                                                        // the host's CsrfTokens (inbox forms too)
  *   });
+ *   // in the provider's extraTokenClaims: `[GRANT_ID_CLAIM]: token.grantId` on access tokens, so a JWT
+ *   // subject token is accepted only while its grant is live.
  *   // right after `provider = new Provider(...)`, before the first request:
  *   vault.attach(provider);
  *   // in the returned DevServer:      connections: vault.handle,     (type `DevConnections`)
@@ -26,7 +30,8 @@
  * JWT access tokens, with `jose` against the provider's `jwks` endpoint. Auth0's JSON body and its
  * `audience` parameter reach the grant through the host's request normalizer (audience -> resource).
  * Routes it serves: `/ext/:connection/{authorize,token,revoke,api/:collection}` and
- * `/connections[/:connection/{connect,callback,disconnect}]` (see README.md in this folder).
+ * `/connections[/:connection/{connect,callback,disconnect}]`: connect and disconnect are CSRF-protected
+ * POSTs; a GET connect link only shows a confirmation page (see README.md in this folder).
  */
 
 // Wire constants
