@@ -12,6 +12,7 @@ import Provider, { type JWK } from 'oidc-provider';
 import { defaultSeed } from './default-seed';
 import { AccountDirectory } from './internal/accounts';
 import { ApprovalRegistry } from './internal/approvals';
+import { closeOnce } from './internal/close-once';
 import { CsrfTokens } from './internal/csrf';
 import { startFga } from './internal/fga';
 import { createInboxRoutes } from './internal/inbox-routes';
@@ -196,31 +197,10 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     // Loopback only, whatever `host` is: the FGA API has no authentication.
     const fga = options.fga === false ? undefined : await startFga(seed.fga);
 
-    let closed: Promise<void> | undefined;
-    const close = () => {
-      closed ??= (async () => {
-        const failures: unknown[] = [];
-        try {
-          approvals.close();
-          for (const step of [() => vault.close(), () => fga?.close()]) {
-            await Promise.resolve()
-              .then(step)
-              .catch((error: unknown) => failures.push(error));
-          }
-        } finally {
-          server.closeAllConnections?.();
-          await new Promise<void>((resolve) => server.close(() => resolve()));
-        }
-        if (failures.length > 0) {
-          throw new Error('the dev server closed, but a part of it failed to stop', { cause: failures[0] });
-        }
-      })();
-      // A failed close is not remembered: calling close() again retries what failed.
-      closed.catch(() => {
-        closed = undefined;
-      });
-      return closed;
-    };
+    const close = closeOnce([() => approvals.close(), () => vault.close(), () => fga?.close()], async () => {
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
 
     return {
       issuer,
