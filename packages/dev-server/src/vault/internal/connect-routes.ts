@@ -116,17 +116,8 @@ export function connectRoutes(core: VaultCore, csrf: CsrfTokens) {
     if (action === 'connect' && ctx.method === 'GET') {
       // A connect link (e.g. a CONNECTION_REQUIRED interrupt's connectUrl): the user confirms with a POST.
       const query = new URLSearchParams(ctx.querystring);
-      const scopes = parseScopes(query.get('scopes') ?? query.get('scope'));
-      const unknown = scopes.filter((scope) => !definition.scopes.includes(scope));
-      if (unknown.length > 0) {
-        return sendPage(
-          ctx,
-          400,
-          'Unknown scopes',
-          `${definition.displayName} has no scope ${unknown.join(', ')}.`,
-        );
-      }
-      const requested = scopes.length > 0 ? scopes : [...definition.scopes];
+      const requested = requestedScopes(definition, query.get('scopes') ?? query.get('scope'));
+      if ('unknown' in requested) return refuseUnknownScopes(ctx, definition, requested.unknown);
       const form = connectForm(
         connection,
         requested,
@@ -153,17 +144,8 @@ export function connectRoutes(core: VaultCore, csrf: CsrfTokens) {
           ? sendJson(ctx, 200, { connection, disconnected })
           : sendPage(ctx, 200, `${definition.displayName} disconnected`, 'The stored grant was revoked.');
       }
-      const scopes = parseScopes(form.get('scopes') ?? form.get('scope'));
-      const unknown = scopes.filter((scope) => !definition.scopes.includes(scope));
-      if (unknown.length > 0) {
-        return sendPage(
-          ctx,
-          400,
-          'Unknown scopes',
-          `${definition.displayName} has no scope ${unknown.join(', ')}.`,
-        );
-      }
-      const requested = scopes.length > 0 ? scopes : [...definition.scopes];
+      const requested = requestedScopes(definition, form.get('scopes') ?? form.get('scope'));
+      if ('unknown' in requested) return refuseUnknownScopes(ctx, definition, requested.unknown);
       const target = core.beginConnect(user, connection, requested, safeReturnTo(form.get('return_to')));
       ctx.status = 303;
       ctx.redirect(target.href);
@@ -199,4 +181,19 @@ export function connectRoutes(core: VaultCore, csrf: CsrfTokens) {
     ctx.set('Allow', action === 'callback' ? 'GET' : 'POST');
     ctx.status = 405;
   };
+}
+
+/** The scopes a connect request asks for (all of the connection's when it names none), or those it does not offer. */
+function requestedScopes(
+  definition: { scopes: readonly string[] },
+  raw: string | null,
+): string[] | { unknown: string[] } {
+  const scopes = parseScopes(raw);
+  const unknown = scopes.filter((scope) => !definition.scopes.includes(scope));
+  if (unknown.length > 0) return { unknown };
+  return scopes.length > 0 ? scopes : [...definition.scopes];
+}
+
+function refuseUnknownScopes(ctx: Context, definition: { displayName: string }, unknown: string[]): void {
+  sendPage(ctx, 400, 'Unknown scopes', `${definition.displayName} has no scope ${unknown.join(', ')}.`);
 }
