@@ -1,8 +1,7 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../src/index';
-import { clientConfig } from './helpers';
+import { clientConfig, verifyApiToken } from './helpers';
 
 const cibaGrant = 'urn:openid:params:grant-type:ciba';
 const refund = { type: 'refund', orderId: '1042', amount: 240, currency: 'EUR' };
@@ -50,12 +49,7 @@ describe('CIBA with rich authorization requests', () => {
     const tokens = await polling;
 
     expect(tokens.authorization_details).toEqual([refund]);
-    const jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
-    const { payload } = await jwtVerify(tokens.access_token, jwks, {
-      issuer: server.issuer,
-      audience: server.apiAudience,
-      typ: 'at+jwt',
-    });
+    const { payload } = await verifyApiToken(server, tokens.access_token);
     expect(payload).toMatchObject({
       sub: 'alice',
       scope: 'refunds:write',

@@ -1,3 +1,4 @@
+import { createRemoteJWKSet, type JWTVerifyOptions, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import type { DevServer } from '../src/index';
 import { CookieJar } from '../src/internal/cookie-jar';
@@ -62,4 +63,15 @@ export class PageSession {
     const posted = await this.request(loginUrl, { form: { username, password, ...(otp ? { otp } : {}) } });
     return this.follow(loginUrl, posted);
   }
+}
+
+/** Verifies an access token for the demo API as a resource server would (JWKS over HTTP, issuer, audience, `at+jwt`). */
+export function verifyApiToken(server: DevServer, token: string, options: JWTVerifyOptions = {}) {
+  const jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
+  return jwtVerify(token, jwks, {
+    issuer: server.issuer,
+    audience: server.apiAudience,
+    typ: 'at+jwt',
+    ...options,
+  });
 }

@@ -2,7 +2,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../src/index';
-import { clientConfig, PageSession } from './helpers';
+import { clientConfig, PageSession, verifyApiToken } from './helpers';
 
 let server: DevServer;
 
@@ -271,12 +271,7 @@ describe('token endpoint', () => {
       scope: 'orders:read',
       resource: server.apiAudience,
     });
-    const jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
-    const { payload } = await jwtVerify(tokens.access_token, jwks, {
-      issuer: server.issuer,
-      audience: server.apiAudience,
-      typ: 'at+jwt',
-    });
+    const { payload } = await verifyApiToken(server, tokens.access_token);
     expect(payload).toMatchObject({
       client_id: 'agentgate-agent',
       scope: 'orders:read',
