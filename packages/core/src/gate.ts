@@ -5,7 +5,7 @@ import { type ExecutionContext, runInCall } from './call-context';
 import { digestArgs } from './digest';
 import {
   AgentGateError,
-  AuditFailed,
+  type AuditFailed,
   GateDenied,
   type GateInterrupt,
   isConnectionTokenRejected,
@@ -307,8 +307,9 @@ export function createGate(options: GateOptions): Gate {
     try {
       await record('execute', outcome, extra);
     } catch (error) {
-      if (!(error instanceof AuditFailed)) throw error;
-      options.onAuditFailure?.(error);
+      // By marker and code, as everywhere in the gate: an audit log from another installed copy fails the same way.
+      if (!(AgentGateError.isInstance(error) && error.code === 'AUDIT_FAILED')) throw error;
+      options.onAuditFailure?.(error as AuditFailed);
     }
   }
 

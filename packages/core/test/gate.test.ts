@@ -593,6 +593,26 @@ describe('audit of gated calls', () => {
     expect(gate.audit?.pending).toBe(1);
   });
 
+  it('keeps a done call done when an audit log from another installed copy fails on its outcome', async () => {
+    const foreignFailure = Object.assign(new Error('sink down'), {
+      [Symbol.for('agentgate.error')]: true,
+      code: 'AUDIT_FAILED',
+    });
+    let appends = 0;
+    const foreignLog = {
+      pending: 0,
+      flush: async () => {},
+      append: async (draft: object) => {
+        if (++appends === 2) throw foreignFailure;
+        return draft as AuditEvent;
+      },
+    };
+    const failures: unknown[] = [];
+    const gate = createGate({ audit: foreignLog, onAuditFailure: (error) => failures.push(error) });
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'done')).resolves.toBe('done');
+    expect(failures).toEqual([foreignFailure]);
+  });
+
   it('keeps an outcome event that could not be stored and writes it before the next one', async () => {
     const stored: AuditEvent[] = [];
     let failNext = false;
