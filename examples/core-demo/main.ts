@@ -23,7 +23,7 @@ const requireScope = (scope: string): Guard<unknown> =>
     check: ({ session }) => {
       if (!session.scopes.includes(scope)) {
         throw new GateDenied('INSUFFICIENT_SCOPE', `scope '${scope}' is required`, {
-          details: { missing: [scope] },
+          details: { missing: [scope], required: [scope] },
         });
       }
     },

@@ -1,4 +1,4 @@
-import { redactSecrets } from './redact';
+import { redactSecrets, redactValue } from './redact';
 import { SAFE_CAUSE, safeCause } from './safe-cause';
 
 /** Codes of final denials: the call will not run, and asking again will not change that. */
@@ -37,7 +37,56 @@ const INTERRUPT_CODES: readonly InterruptCode[] = [
 ];
 
 /** Extra, JSON-safe facts an error carries (e.g. the missing scopes, the approval id). Never a secret. */
-export type ErrorDetails = Readonly<Record<string, unknown>>;
+export type ErrorDetails = { readonly [key: string]: unknown };
+
+/** One argument that failed the tool's schema: where (`a.b.0`) and why. */
+export interface ArgumentIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * What `details` holds for each denial code. The named fields are always there (or documented as optional); a guard
+ * may add more facts of its own.
+ */
+export interface DenialDetailsByCode {
+  /** `missingGuardKinds` when the risk policy refused the call; other facts from the guard that refused. */
+  FORBIDDEN: ErrorDetails & { readonly missingGuardKinds?: readonly string[] };
+  /** From `requireScopes`: the scopes the session lacks and all it needs. */
+  INSUFFICIENT_SCOPE: ErrorDetails & {
+    readonly missing: readonly string[];
+    readonly required: readonly string[];
+  };
+  /** Each argument that failed the schema (messages redacted). */
+  INVALID_ARGUMENTS: ErrorDetails & { readonly issues: readonly ArgumentIssue[] };
+  NO_SESSION: ErrorDetails;
+  GUARD_FAILED: ErrorDetails;
+}
+
+/** What `details` holds for each interrupt code: what the app needs to let the user act. */
+export interface InterruptDetailsByCode {
+  /** Connect (or re-consent) an external account: open `connectUrl` when there is one. */
+  CONNECTION_REQUIRED: ErrorDetails & {
+    readonly connection: string;
+    /** Requested plus previously granted scopes, each once. */
+    readonly requiredScopes: readonly string[];
+    /** Where the user connects the account; absent when the vault was given no `connectUrl`. */
+    readonly connectUrl?: string;
+    readonly authorizationParams?: Readonly<Record<string, string>>;
+  };
+  APPROVAL_PENDING: ErrorDetails & { readonly approvalId?: string };
+  APPROVAL_DENIED: ErrorDetails & { readonly approvalId?: string };
+  APPROVAL_EXPIRED: ErrorDetails & { readonly approvalId?: string };
+  /** Log in again: pass `authorizationParams` (`max_age`, `acr_values`) to the authorization request. */
+  STEP_UP_REQUIRED: ErrorDetails & { readonly authorizationParams: Readonly<Record<string, string>> };
+}
+
+/** The `details` of an error with this code. */
+export type DetailsOf<Code extends DenialCode | InterruptCode> = Code extends DenialCode
+  ? DenialDetailsByCode[Code]
+  : Code extends InterruptCode
+    ? InterruptDetailsByCode[Code]
+    : never;
 
 /** The JSON form of a denial or an interrupt: what crosses HTTP, process and checkpoint boundaries. */
 export interface GateErrorJSON<Code extends DenialCode | InterruptCode = DenialCode | InterruptCode> {
@@ -45,15 +94,26 @@ export interface GateErrorJSON<Code extends DenialCode | InterruptCode = DenialC
   code: Code;
   message: string;
   guard?: string;
-  details: ErrorDetails;
+  details: DetailsOf<Code>;
 }
 
-export interface AgentGateErrorOptions {
+/** The JSON form of an interrupt as a union by code: `if (json.code === 'CONNECTION_REQUIRED') json.details.connectUrl`. */
+export type AnyGateInterruptJSON = { [Code in InterruptCode]: GateErrorJSON<Code> }[InterruptCode];
+/** The JSON form of a denial as a union by code. */
+export type AnyGateDeniedJSON = { [Code in DenialCode]: GateErrorJSON<Code> }[DenialCode];
+
+export interface AgentGateErrorOptions<Details extends ErrorDetails = ErrorDetails> {
   cause?: unknown;
   /** The name of the guard that decided, when a guard did. */
   guard?: string;
-  details?: ErrorDetails;
+  details?: Details;
 }
+
+/** The options of a denial or interrupt with this code: `details` is required when the code has required facts. */
+type DecisionOptions<Code extends DenialCode | InterruptCode> =
+  Record<never, never> extends DetailsOf<Code>
+    ? [options?: AgentGateErrorOptions<DetailsOf<Code>>]
+    : [options: AgentGateErrorOptions<DetailsOf<Code>> & { details: DetailsOf<Code> }];
 
 /**
  * The base of every error AgentGate throws. Messages are redacted: a token that slips into one is masked.
@@ -66,16 +126,28 @@ export abstract class AgentGateError extends Error {
   readonly [MARKER] = true;
   readonly [SAFE_CAUSE] = true;
 
-  /** The message is redacted and the `cause` reduced to a {@link SafeCause} chain, so no token rides along. */
+  /**
+   * The message and every string in `details` are redacted (and secret-named detail fields masked), and the `cause`
+   * is reduced to a {@link SafeCause} chain, so no token rides along — `toJSON()` sends `details` to the model.
+   */
   constructor(message: string, options: AgentGateErrorOptions = {}) {
     const cause = safeCause(options.cause);
     super(redactSecrets(message), cause === undefined ? undefined : { cause });
     this.guard = options.guard;
-    this.details = options.details ?? {};
+    this.details = Object.freeze(
+      options.details === undefined ? {} : (redactValue(options.details) as ErrorDetails),
+    );
   }
 
+  /** True for an AgentGate error from any installed copy of the package; never throws (even for a hostile proxy). */
   static isInstance(value: unknown): value is AgentGateError {
-    return typeof value === 'object' && value !== null && (value as { [MARKER]?: unknown })[MARKER] === true;
+    try {
+      return (
+        typeof value === 'object' && value !== null && (value as { [MARKER]?: unknown })[MARKER] === true
+      );
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -83,8 +155,9 @@ export abstract class AgentGateError extends Error {
 export class GateDenied<Code extends DenialCode = DenialCode> extends AgentGateError {
   override readonly name = 'GateDenied';
   readonly code: Code;
+  declare readonly details: DenialDetailsByCode[Code];
 
-  constructor(code: Code, message: string, options: AgentGateErrorOptions = {}) {
+  constructor(code: Code, message: string, ...[options]: DecisionOptions<Code>) {
     super(message, options);
     this.code = code;
   }
@@ -94,8 +167,9 @@ export class GateDenied<Code extends DenialCode = DenialCode> extends AgentGateE
   }
 
   /** Rebuilds a denial from its JSON form. */
-  static fromJSON(json: GateErrorJSON<DenialCode>): GateDenied {
-    return new GateDenied(json.code, json.message, { details: json.details, guard: json.guard });
+  static fromJSON<Code extends DenialCode>(json: GateErrorJSON<Code>): GateDenied<Code> {
+    const options = { details: json.details, ...(json.guard === undefined ? {} : { guard: json.guard }) };
+    return new GateDenied<Code>(json.code, json.message, ...([options] as DecisionOptions<Code>));
   }
 }
 
@@ -106,8 +180,9 @@ export class GateDenied<Code extends DenialCode = DenialCode> extends AgentGateE
 export class GateInterrupt<Code extends InterruptCode = InterruptCode> extends AgentGateError {
   override readonly name = 'GateInterrupt';
   readonly code: Code;
+  declare readonly details: InterruptDetailsByCode[Code];
 
-  constructor(code: Code, message: string, options: AgentGateErrorOptions = {}) {
+  constructor(code: Code, message: string, ...[options]: DecisionOptions<Code>) {
     super(message, options);
     this.code = code;
   }
@@ -117,10 +192,22 @@ export class GateInterrupt<Code extends InterruptCode = InterruptCode> extends A
   }
 
   /** Rebuilds an interrupt from its JSON form. */
-  static fromJSON(json: GateErrorJSON<InterruptCode>): GateInterrupt {
-    return new GateInterrupt(json.code, json.message, { details: json.details, guard: json.guard });
+  static fromJSON<Code extends InterruptCode>(json: GateErrorJSON<Code>): GateInterrupt<Code> {
+    const options = { details: json.details, ...(json.guard === undefined ? {} : { guard: json.guard }) };
+    return new GateInterrupt<Code>(json.code, json.message, ...([options] as DecisionOptions<Code>));
   }
 }
+
+/**
+ * A denial as a union by code, so narrowing on `code` types `details`:
+ * `if (error.code === 'INSUFFICIENT_SCOPE') error.details.missing`.
+ */
+export type AnyGateDenied = { [Code in DenialCode]: GateDenied<Code> }[DenialCode];
+/**
+ * An interrupt as a union by code, so narrowing on `code` types `details`:
+ * `if (error.code === 'CONNECTION_REQUIRED') error.details.connectUrl`.
+ */
+export type AnyGateInterrupt = { [Code in InterruptCode]: GateInterrupt<Code> }[InterruptCode];
 
 /** The audit sink failed, so the call failed closed: nothing runs without its record. */
 export class AuditFailed extends AgentGateError {
@@ -147,40 +234,50 @@ export class ConnectionTokenRejected extends AgentGateError {
 }
 
 /** A thrown denial or interrupt from any installed copy of AgentGate (instances only, not JSON forms). */
-export function isGateDecision(value: unknown): value is GateDenied | GateInterrupt {
-  return AgentGateError.isInstance(value) && (isDenialCode(value.code) || isInterruptCode(value.code));
+export function isGateDecision(value: unknown): value is AnyGateDenied | AnyGateInterrupt {
+  try {
+    return AgentGateError.isInstance(value) && (isDenialCode(value.code) || isInterruptCode(value.code));
+  } catch {
+    return false;
+  }
 }
 
 /** A thrown `ConnectionTokenRejected` from any installed copy of AgentGate. */
 export function isConnectionTokenRejected(value: unknown): value is ConnectionTokenRejected {
-  return AgentGateError.isInstance(value) && value.code === 'CONNECTION_TOKEN_REJECTED';
+  try {
+    return AgentGateError.isInstance(value) && value.code === 'CONNECTION_TOKEN_REJECTED';
+  } catch {
+    return false;
+  }
 }
 
-export function isInterruptCode(code: string): code is InterruptCode {
-  return (INTERRUPT_CODES as readonly string[]).includes(code);
+export function isInterruptCode(code: unknown): code is InterruptCode {
+  return (INTERRUPT_CODES as readonly unknown[]).includes(code);
 }
 
-export function isDenialCode(code: string): code is DenialCode {
-  return (DENIAL_CODES as readonly string[]).includes(code);
+export function isDenialCode(code: unknown): code is DenialCode {
+  return (DENIAL_CODES as readonly unknown[]).includes(code);
 }
 
 /** True for a `GateInterrupt` instance and for its JSON form (e.g. read back from a checkpoint or an HTTP body). */
-export function isGateInterrupt(value: unknown): value is GateInterrupt | GateErrorJSON<InterruptCode> {
+export function isGateInterrupt(value: unknown): value is AnyGateInterrupt | AnyGateInterruptJSON {
   if (value instanceof GateInterrupt) return true;
   return isErrorShape(value, 'interrupt', INTERRUPT_CODES);
 }
 
 /** True for a `GateDenied` instance and for its JSON form. */
-export function isGateDenied(value: unknown): value is GateDenied | GateErrorJSON<DenialCode> {
+export function isGateDenied(value: unknown): value is AnyGateDenied | AnyGateDeniedJSON {
   if (value instanceof GateDenied) return true;
   return isErrorShape(value, 'denied', DENIAL_CODES);
 }
 
 /** Rebuilds a `GateDenied` or `GateInterrupt` from either its instance or its JSON form; `undefined` otherwise. */
-export function reviveGateError(value: unknown): GateDenied | GateInterrupt | undefined {
-  if (value instanceof GateDenied || value instanceof GateInterrupt) return value;
-  if (isGateInterrupt(value)) return GateInterrupt.fromJSON(value as GateErrorJSON<InterruptCode>);
-  if (isGateDenied(value)) return GateDenied.fromJSON(value as GateErrorJSON<DenialCode>);
+export function reviveGateError(value: unknown): AnyGateDenied | AnyGateInterrupt | undefined {
+  if (value instanceof GateDenied || value instanceof GateInterrupt)
+    return value as AnyGateDenied | AnyGateInterrupt;
+  if (isGateInterrupt(value))
+    return GateInterrupt.fromJSON(value as GateErrorJSON<InterruptCode>) as AnyGateInterrupt;
+  if (isGateDenied(value)) return GateDenied.fromJSON(value as GateErrorJSON<DenialCode>) as AnyGateDenied;
   return undefined;
 }
 

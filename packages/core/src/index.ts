@@ -2,6 +2,8 @@
 
 // Cancellation helpers for feature packages
 export { raceAbort, sleep } from './abort';
+// Argument digests and redaction
+export { MAX_ARGS_DEPTH } from './args-snapshot';
 export type { AuditLog, AuditSink, CreateAuditLogOptions } from './audit/audit-log';
 export { createAuditLog } from './audit/audit-log';
 // Audit log
@@ -13,16 +15,23 @@ export type { AuditChainBreak, AuditChainVerdict, VerifyAuditChainOptions } from
 export { verifyAuditChain } from './audit/verify';
 export type { ExecutionContext } from './call-context';
 export { currentCall, getCredential } from './call-context';
-// Argument digests and redaction
 export { canonicalJson, digestArgs, sha256Hex } from './digest';
 // Errors and interrupts
 export type {
   AgentGateErrorCode,
   AgentGateErrorOptions,
+  AnyGateDenied,
+  AnyGateDeniedJSON,
+  AnyGateInterrupt,
+  AnyGateInterruptJSON,
+  ArgumentIssue,
   DenialCode,
+  DenialDetailsByCode,
+  DetailsOf,
   ErrorDetails,
   GateErrorJSON,
   InterruptCode,
+  InterruptDetailsByCode,
 } from './errors';
 export {
   AgentGateError,
@@ -53,9 +62,10 @@ export type { Guard, GuardAnnotations, GuardContext, Risk, ToolDescriptor } from
 export { defineGuard } from './guard';
 export type { MemoryStoreOptions } from './memory-store';
 export { MemoryStore } from './memory-store';
-export { REDACTED, redactSecrets, redactValue } from './redact';
+export { assertKnownOptions } from './options';
+export { isSecretName, REDACTED, redactLiterals, redactSecrets, redactValue, TRUNCATED } from './redact';
 export type { RiskPolicy } from './risk-policy';
-export { defaultRiskPolicy } from './risk-policy';
+export { defaultRiskPolicy, isRisk } from './risk-policy';
 // Safe causes: library errors reduced to what may be kept (no response bodies, no tokens)
 export { SAFE_CAUSE, SafeCause, safeCause } from './safe-cause';
 export type { AgentSession, CreateSessionOptions, SessionUser, SessionView } from './session';
@@ -63,3 +73,4 @@ export { createSession, currentSession, requireSession, runWithSession, toSessio
 export type { StandardSchemaV1 } from './standard-schema';
 // Stores
 export type { Store, StorePutOptions } from './store';
+export { describeThrown } from './thrown';

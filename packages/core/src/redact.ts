@@ -1,21 +1,102 @@
-const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
-const BEARER = /\b(Bearer|Basic|DPoP)\s+[\w\-.~+/]+=*/gi;
-/** Names of fields that hold secrets, in snake_case, camelCase, kebab-case or bare (`token`, `secret`). */
-const SECRET_KEY_NAMES =
-  '(?:(?:access|refresh|id|subject|actor|session|api|bearer|auth)[_-]?)?token|client[_-]?secret|client[_-]?assertion|' +
-  'secret|password|passwd|code[_-]?verifier|api[_-]?key';
-/** `key=value`, `key: value`, `"key":"value with spaces"`, `'key': 'value'` — the key optionally quoted. */
-const SECRET_PAIR = new RegExp(
-  `(["']?)\\b(${SECRET_KEY_NAMES})\\1(\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^"'&\\s,;}]+)`,
-  'gi',
-);
-
 /** The text every redacted secret is replaced with. */
 export const REDACTED = '[redacted]';
 
+/** What stands in for the part of a value past {@link redactValue}'s depth or size bound. */
+export const TRUNCATED = '[truncated]';
+
 /**
- * Masks what looks like a credential in free text: JWTs, `Bearer …` values and `token=…` / `"client_secret":"…"`
- * pairs. AgentGate runs every error message and audit reason through it.
+ * The one list of secret-looking names, shared by key redaction ({@link redactValue}) and text redaction
+ * ({@link redactSecrets}). A name is split into words (snake_case, camelCase, kebab-case, dots, spaces):
+ * - a *strong* word anywhere makes it secret (`password_hash`, `clientSecretValue`, `x-api-key`);
+ * - a *weak* word makes it secret only as the last word (`refresh_token`, `pin`, `otp`) — so `token_type`,
+ *   `subject_token_type` and `token_endpoint` stay readable;
+ * - two-word pairs count as one word (`api key`, `private key`, `code verifier`).
+ */
+const STRONG_WORDS = new Set([
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'secrets',
+  'credential',
+  'credentials',
+  'authorization',
+  'assertion',
+  'cookie',
+  'cookies',
+  'apikey',
+  'privatekey',
+  'accesskey',
+  'secretkey',
+  'signingkey',
+  'codeverifier',
+]);
+const WEAK_WORDS = new Set([
+  'token',
+  'tokens',
+  'pwd',
+  'pass',
+  'otp',
+  'totp',
+  'hotp',
+  'pin',
+  'cvv',
+  'cvc',
+  'mfacode',
+  'otpcode',
+  'pincode',
+  'authcode',
+  'recoverycode',
+  'backupcode',
+  'verificationcode',
+]);
+/** Lower-case run-together spellings (`accesstoken`, `clientsecret`) are caught by these endings and parts. */
+const JOINED_ENDINGS = ['token', 'tokens', 'password', 'passwd', 'apikey', 'privatekey', 'otp', 'pin'];
+
+function wordsOf(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word.length > 0);
+}
+
+/**
+ * Whether a field or parameter name looks like it holds a secret (`refresh_token`, `clientSecret`, `passwd`,
+ * `private_key`, `otp`, `pin`, `Authorization`, `x-api-key`). The one list behind every AgentGate redaction.
+ *
+ * @example isSecretName('private_key') // true
+ * @example isSecretName('subject_token_type') // false
+ */
+export function isSecretName(name: string): boolean {
+  const words = wordsOf(name);
+  if (words.length === 0) return false;
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index]!;
+    const pair = index + 1 < words.length ? word + words[index + 1] : undefined;
+    if (STRONG_WORDS.has(word) || (pair !== undefined && STRONG_WORDS.has(pair))) return true;
+    if (word.includes('password') || word.includes('secret') || word.includes('passwd')) return true;
+  }
+  const last = words[words.length - 1]!;
+  const lastPair = words.length > 1 ? words[words.length - 2]! + last : undefined;
+  if (WEAK_WORDS.has(last) || (lastPair !== undefined && WEAK_WORDS.has(lastPair))) return true;
+  // One run-together word: `accesstoken`, `apikey`, `userpin` (but not `spin`: the ending must follow a word).
+  return (
+    words.length === 1 &&
+    JOINED_ENDINGS.some((ending) => last.length > ending.length + 1 && last.endsWith(ending))
+  );
+}
+
+const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+const BEARER = /\b(Bearer|Basic|DPoP)\s+[\w\-.~+/]+=*/gi;
+const SCHEME_WORD = /^(?:Bearer|Basic|DPoP)$/i;
+/** `key=value`, `key: value`, `"key":"value with spaces"`, `'key': 'value'` — the key optionally quoted. */
+const PAIR = /(["']?)\b([A-Za-z][\w.-]*)\1(\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^"'&\s,;}]+)/g;
+
+/**
+ * Masks what looks like a credential in free text: JWTs, `Bearer …` values, and `name=value` / `"name":"value"`
+ * pairs whose name {@link isSecretName} calls secret. AgentGate runs every error message and audit reason through it.
  *
  * @example redactSecrets('token exchange failed: refresh_token=abc123') // 'token exchange failed: refresh_token=[redacted]'
  */
@@ -23,27 +104,97 @@ export function redactSecrets(text: string): string {
   return text
     .replace(JWT, REDACTED)
     .replace(BEARER, (_match, scheme: string) => `${scheme} ${REDACTED}`)
-    .replace(SECRET_PAIR, (_match, quote: string, key: string, separator: string, value: string) => {
+    .replace(PAIR, (match, quote: string, key: string, separator: string, value: string) => {
+      // `Authorization: Bearer [redacted]`: the scheme is not the secret, and what followed it is already masked.
+      if (!isSecretName(key) || SCHEME_WORD.test(value)) return match;
       const valueQuote = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
       return `${quote}${key}${quote}${separator}${valueQuote}${REDACTED}${valueQuote}`;
     });
 }
 
-const SECRET_KEY = /token|secret|password|authorization|assertion|api[-_]?key|cookie|credential/i;
+/** Literals shorter than this are not masked: replacing every `a` of a text would hide the text, not a secret. */
+const MIN_LITERAL_LENGTH = 4;
 
 /**
- * A deep copy of a JSON-like value with every field whose name looks secret (token, secret, password, authorization,
- * api key, cookie, credential) replaced by `[redacted]`, and every string run through {@link redactSecrets}.
+ * Masks the exact values a client sent (a subject token, a client secret, an assertion, a refresh token) wherever a
+ * server echoed them back — verbatim, URL-encoded or form-encoded — and then everything {@link redactSecrets}
+ * masks. Every AgentGate package that talks OAuth runs server-provided text (`error_description`, bodies) through it.
+ *
+ * @param values the literals to hide; `undefined` and values shorter than 4 characters are ignored
+ * @example redactLiterals('bad subject_token abc.def', ['abc.def']) // 'bad subject_token [redacted]'
+ */
+export function redactLiterals(text: string, values: readonly (string | undefined)[]): string {
+  let out = text;
+  const variants = new Set<string>();
+  for (const value of values) {
+    if (typeof value !== 'string' || value.length < MIN_LITERAL_LENGTH) continue;
+    variants.add(value);
+    variants.add(encodeURIComponent(value));
+    variants.add(encodeURIComponent(value).replace(/%20/g, '+'));
+    variants.add(JSON.stringify(value).slice(1, -1));
+  }
+  // Longest first, so a value that contains another is masked whole.
+  for (const variant of [...variants].sort((a, b) => b.length - a.length)) {
+    if (variant.length >= MIN_LITERAL_LENGTH) out = out.split(variant).join(REDACTED);
+  }
+  return redactSecrets(out);
+}
+
+/** How deep {@link redactValue} descends; deeper values become `[truncated]`. */
+const MAX_DEPTH = 32;
+/** How many values {@link redactValue} copies in all; the rest become `[truncated]` (shared references count each time). */
+const MAX_NODES = 10_000;
+
+/**
+ * A deep copy of a JSON-like value with every field whose name {@link isSecretName} calls secret replaced by
+ * `[redacted]`, and every string run through {@link redactSecrets}. Never throws and never recurses unbounded:
+ * past 32 levels or 10,000 values the rest is `[truncated]`; own `__proto__` keys are copied as plain data; getters
+ * are not run; cycles end as `[truncated]`; functions, symbols and bigints become descriptive strings.
  */
 export function redactValue(value: unknown): unknown {
-  if (typeof value === 'string') return redactSecrets(value);
-  if (Array.isArray(value)) return value.map(redactValue);
-  if (value !== null && typeof value === 'object') {
+  let budget = MAX_NODES;
+  const copy = (input: unknown, depth: number, ancestors: readonly object[]): unknown => {
+    if (budget-- <= 0) return TRUNCATED;
+    if (typeof input === 'string') return redactSecrets(input);
+    if (typeof input === 'bigint') return `${input}n`;
+    if (typeof input === 'function') return '[function]';
+    if (typeof input === 'symbol') return '[symbol]';
+    if (input === null || typeof input !== 'object') return input;
+    if (depth >= MAX_DEPTH || ancestors.includes(input)) return TRUNCATED;
+    const path = [...ancestors, input];
+    if (Array.isArray(input)) {
+      const out: unknown[] = [];
+      for (let index = 0; index < input.length; index++) {
+        if (budget <= 0) {
+          out.push(TRUNCATED);
+          break;
+        }
+        out.push(copy(readOwn(input, String(index)), depth + 1, path));
+      }
+      return out;
+    }
+    if (input instanceof Date) return Number.isNaN(input.getTime()) ? 'Invalid Date' : input.toISOString();
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[key] = SECRET_KEY.test(key) ? REDACTED : redactValue(inner);
+    for (const key of Object.keys(input)) {
+      if (budget <= 0) {
+        defineData(out, TRUNCATED, TRUNCATED);
+        break;
+      }
+      defineData(out, key, isSecretName(key) ? REDACTED : copy(readOwn(input, key), depth + 1, path));
     }
     return out;
-  }
-  return value;
+  };
+  return copy(value, 0, []);
+}
+
+/** An own data property's value; an accessor is not run (it could throw or change what the gate digested). */
+function readOwn(target: object, key: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  if (descriptor === undefined) return undefined;
+  return 'value' in descriptor ? descriptor.value : '[accessor]';
+}
+
+/** Sets `key` as an own enumerable data property, so `__proto__` is data and not the prototype. */
+function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -12,24 +12,60 @@ export const defaultRiskPolicy: RiskPolicy = Object.freeze({ high: Object.freeze
 
 const RISKS: readonly Risk[] = ['low', 'medium', 'high'];
 
-/** The guard kinds `tool` lacks under `policy`; empty when the tool is covered. */
+/** Whether `value` is one of the risk levels `low`, `medium`, `high` (exactly: `'HIGH'` and `'critical'` are not). */
+export function isRisk(value: unknown): value is Risk {
+  return (RISKS as readonly unknown[]).includes(value);
+}
+
+/**
+ * The tool's risk level (`low` when it declares none).
+ *
+ * @throws TypeError when it declares anything but `low`, `medium` or `high`: an unknown level is never taken as low
+ */
+export function assertRisk(tool: ToolDescriptor): Risk {
+  const risk: unknown = tool.risk === undefined ? 'low' : tool.risk;
+  if (!isRisk(risk)) {
+    throw new TypeError(
+      `tool '${String(tool.name)}' declares the unknown risk ${describeRisk(risk)}; the risk levels are: ${RISKS.join(', ')}`,
+    );
+  }
+  return risk;
+}
+
+function describeRisk(risk: unknown): string {
+  return typeof risk === 'string'
+    ? `'${risk.slice(0, 64)}'`
+    : `of type ${risk === null ? 'null' : typeof risk}`;
+}
+
+/**
+ * The guard kinds `tool` lacks under `policy`; empty when the tool is covered.
+ *
+ * @throws TypeError when the tool's risk is not a known level
+ */
 export function missingGuardKinds(
   policy: RiskPolicy,
   tool: ToolDescriptor,
   guards: readonly Guard<never>[],
 ): string[] {
-  const risk = tool.risk ?? 'low';
+  const risk = assertRisk(tool);
   const present = new Set(guards.map((guard) => guard.kind));
-  return (policy[risk] ?? []).filter((kind) => !present.has(kind));
+  const required = Object.hasOwn(policy, risk) ? (policy[risk] ?? []) : [];
+  return required.filter((kind) => !present.has(kind));
 }
 
 /** @throws TypeError when the policy names a risk level that does not exist or a kind that is not a string. */
 export function validateRiskPolicy(policy: RiskPolicy): RiskPolicy {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    throw new TypeError("riskPolicy must be an object such as { high: ['approval'] }");
+  }
   for (const [risk, kinds] of Object.entries(policy)) {
     if (!RISKS.includes(risk as Risk)) throw new TypeError(`riskPolicy: unknown risk level '${risk}'`);
     if (!Array.isArray(kinds) || kinds.some((kind) => typeof kind !== 'string' || kind.length === 0)) {
       throw new TypeError(`riskPolicy.${risk} must be an array of guard kinds`);
     }
   }
-  return policy;
+  return Object.freeze(
+    Object.fromEntries(Object.entries(policy).map(([risk, kinds]) => [risk, Object.freeze([...kinds])])),
+  );
 }

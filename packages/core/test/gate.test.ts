@@ -59,7 +59,14 @@ describe('gate.run', () => {
   });
 
   it.each([
-    ['a denial', () => new GateDenied('INSUFFICIENT_SCOPE', 'scope missing'), 'INSUFFICIENT_SCOPE'],
+    [
+      'a denial',
+      () =>
+        new GateDenied('INSUFFICIENT_SCOPE', 'scope missing', {
+          details: { missing: ['a'], required: ['a'] },
+        }),
+      'INSUFFICIENT_SCOPE',
+    ],
     ['an interrupt', () => new GateInterrupt('APPROVAL_PENDING', 'waiting for the user'), 'APPROVAL_PENDING'],
     ['an unexpected error', () => new Error('connection reset'), 'GUARD_FAILED'],
     ['a thrown string', () => 'boom', 'GUARD_FAILED'],
@@ -231,14 +238,21 @@ describe('fail closed, edge cases', () => {
     const controller = new AbortController();
     const audit = memoryAudit();
     const execute = vi.fn();
-    const gate = createGate({ audit });
-    const abortingGuard = defineGuard({
-      name: 'aborts',
-      kind: 'test',
-      check: () => controller.abort(new Error('gone')),
-    });
+    // The abort comes while the guard's allow is being recorded: after every guard passed, before the tool.
+    const abortingSink: AuditSink = {
+      write: async (event) => {
+        await audit.write(event);
+        if (event.outcome === 'allow') controller.abort(new Error('gone'));
+      },
+    };
+    const gate = createGate({ audit: abortingSink });
     await expect(
-      gate.run({ tool: { name: 't' }, args: {}, signal: controller.signal }, alice, [abortingGuard], execute),
+      gate.run(
+        { tool: { name: 't' }, args: {}, signal: controller.signal },
+        alice,
+        [allowGuard('g', [])],
+        execute,
+      ),
     ).rejects.toMatchObject({ code: 'GUARD_FAILED' });
     expect(execute).not.toHaveBeenCalled();
     expect(audit.events.map((event) => [event.phase, event.outcome])).toEqual([
@@ -484,7 +498,10 @@ describe('connection token rejected', () => {
       name: 'vault(calendar)',
       kind: 'vault',
       check: (context) => {
-        if (++runs > 1) throw new GateInterrupt('CONNECTION_REQUIRED', 'connect the calendar again');
+        if (++runs > 1)
+          throw new GateInterrupt('CONNECTION_REQUIRED', 'connect the calendar again', {
+            details: { connection: 'calendar', requiredScopes: [] },
+          });
         context.setCredential('connection:calendar', 'token-1');
       },
       recover: () => true,

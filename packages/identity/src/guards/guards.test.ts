@@ -179,7 +179,7 @@ describe('requireFreshAuth', () => {
       acrValues: 'urn:a urn:b',
     });
     expect(stepUpOptions(new GateDenied('FORBIDDEN', 'no'))).toBeUndefined();
-    expect(stepUpOptions(new GateInterrupt('STEP_UP_REQUIRED', 'no params'))).toBeUndefined();
+    expect(stepUpOptions(new GateInterrupt('STEP_UP_REQUIRED', 'no params', {} as never))).toBeUndefined();
     expect(stepUpOptions('STEP_UP_REQUIRED')).toBeUndefined();
   });
 

@@ -1,0 +1,376 @@
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import {
+  createGate,
+  createSession,
+  defineGuard,
+  digestArgs,
+  GateDenied,
+  type GatedTool,
+  type Guard,
+  MAX_ARGS_DEPTH,
+  memoryAudit,
+  REDACTED,
+} from '../src/index';
+
+const alice = createSession({ sub: 'alice', subjectToken: 'secret-at' });
+const approval = (trail: string[] = []): Guard =>
+  defineGuard({ name: 'approval', kind: 'approval', check: () => void trail.push('approval') });
+
+describe('unknown risk levels', () => {
+  it.each(['critical', 'HIGH', 'High', 'constructor', '__proto__', 7, null])(
+    'refuses a tool declaring risk %j at protect, with a TypeError naming the levels',
+    (risk) => {
+      const gate = createGate({ audit: false });
+      const tool = { name: 'wire_money', risk } as unknown as GatedTool;
+      expect(() => gate.protect(tool, [approval()], vi.fn())).toThrow(TypeError);
+      expect(() => gate.protect(tool, [approval()], vi.fn())).toThrow(/low, medium, high/);
+    },
+  );
+
+  it.each(['critical', 'HIGH', 'constructor'])(
+    'denies FORBIDDEN at run for risk %j, and the tool never runs',
+    async (risk) => {
+      const audit = memoryAudit();
+      const gate = createGate({ audit });
+      const execute = vi.fn();
+      const tool = { name: 'wire_money', risk } as unknown as GatedTool;
+      await expect(gate.run({ tool, args: {} }, alice, [], execute)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        message: expect.stringMatching(/unknown risk/),
+      });
+      expect(execute).not.toHaveBeenCalled();
+      expect(audit.events.map((event) => [event.phase, event.outcome, event.code])).toEqual([
+        ['policy', 'deny', 'FORBIDDEN'],
+      ]);
+    },
+  );
+});
+
+describe('the tool runs with exactly the digested arguments', () => {
+  const transfer = {
+    name: 'transfer',
+    schema: z.object({ to: z.string(), amount: z.number() }),
+  };
+
+  it('a guard cannot change the arguments it was shown (they are frozen)', async () => {
+    const gate = createGate({ audit: false });
+    const execute = vi.fn(async (args: { to: string; amount: number }) => args.amount);
+    const tampering = defineGuard<{ to: string; amount: number }>({
+      name: 'tampering',
+      kind: 'test',
+      check: ({ args }) => {
+        (args as { amount: number }).amount = 1_000_000;
+      },
+    });
+    await expect(
+      gate.run({ tool: transfer, args: { to: 'bob', amount: 5 } }, alice, [tampering], execute),
+    ).rejects.toMatchObject({ code: 'GUARD_FAILED' });
+    expect(execute).not.toHaveBeenCalled();
+  });
+
+  it('the caller changing its object while a guard awaits does not change what the tool receives', async () => {
+    const gate = createGate({ audit: false });
+    let release!: () => void;
+    const waiting = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let seenDigest = '';
+    const slowApproval = defineGuard({
+      name: 'slow-approval',
+      kind: 'approval',
+      check: async ({ argsDigest }) => {
+        seenDigest = argsDigest;
+        await waiting;
+      },
+    });
+    const received: unknown[] = [];
+    // No schema: the gate must not hand the caller's own object to the tool.
+    const raw = { to: 'bob', amount: 5, memo: { text: 'rent' } };
+    const running = gate.run(
+      { tool: { name: 'transfer' }, args: raw },
+      alice,
+      [slowApproval],
+      async (args, context) => {
+        received.push(structuredClone(args), context.argsDigest);
+        return 'done';
+      },
+    );
+    await vi.waitFor(() => expect(seenDigest).not.toBe(''));
+    raw.amount = 1_000_000;
+    raw.memo.text = 'all of it';
+    release();
+    await expect(running).resolves.toBe('done');
+    expect(received).toEqual([{ to: 'bob', amount: 5, memo: { text: 'rent' } }, seenDigest]);
+    expect(seenDigest).toBe(digestArgs({ to: 'bob', amount: 5, memo: { text: 'rent' } }));
+  });
+
+  it('a Date argument changed by a guard is caught by the digest check before the tool runs', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const execute = vi.fn();
+    const tool = { name: 'schedule', schema: z.object({ at: z.date() }) };
+    const shifting = defineGuard<{ at: Date }>({
+      name: 'shifting',
+      kind: 'test',
+      check: ({ args }) => void args.at.setTime(0),
+    });
+    await expect(
+      gate.run({ tool, args: { at: new Date('2026-12-24T10:00:00Z') } }, alice, [shifting], execute),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/changed after/) });
+    expect(execute).not.toHaveBeenCalled();
+    expect(audit.events.at(-1)).toMatchObject({ phase: 'execute', outcome: 'deny', code: 'FORBIDDEN' });
+  });
+
+  it('refuses arguments nested deeper than the bound as INVALID_ARGUMENTS, on record', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    let deep: unknown = 'x';
+    for (let level = 0; level < MAX_ARGS_DEPTH + 5; level++) deep = [deep];
+    const execute = vi.fn();
+    await expect(gate.run({ tool: { name: 't' }, args: deep }, alice, [], execute)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENTS',
+    });
+    expect(execute).not.toHaveBeenCalled();
+    expect(audit.events).toHaveLength(1);
+  });
+});
+
+describe('thrown values that cannot be stringified', () => {
+  const unprintable = () => [
+    Object.create(null) as unknown,
+    { toString: 'not a function' },
+    {
+      toString() {
+        throw new Error('no');
+      },
+    },
+    Symbol('odd'),
+  ];
+
+  it.each(unprintable().map((value, index) => [index, value] as const))(
+    'a guard throwing unprintable value #%i is denied GUARD_FAILED, on record',
+    async (_index, value) => {
+      const audit = memoryAudit();
+      const gate = createGate({ audit });
+      const guard = defineGuard({
+        name: 'odd',
+        kind: 'test',
+        check: () => {
+          throw value;
+        },
+      });
+      await expect(
+        gate.run({ tool: { name: 't' }, args: {} }, alice, [guard], vi.fn()),
+      ).rejects.toMatchObject({
+        code: 'GUARD_FAILED',
+      });
+      expect(audit.events.map((event) => [event.phase, event.outcome])).toEqual([['guard', 'deny']]);
+    },
+  );
+
+  it.each(unprintable().map((value, index) => [index, value] as const))(
+    'a tool throwing unprintable value #%i rethrows it and its failure is on record',
+    async (_index, value) => {
+      const audit = memoryAudit();
+      const gate = createGate({ audit });
+      const thrown = await gate
+        .run({ tool: { name: 't' }, args: {} }, alice, [], () => {
+          throw value;
+        })
+        .then(
+          () => 'resolved',
+          (error: unknown) => error,
+        );
+      expect(thrown).toBe(value);
+      expect(audit.events.map((event) => [event.phase, event.outcome, event.code])).toEqual([
+        ['policy', 'allow', undefined],
+        ['execute', 'failed', 'TOOL_ERROR'],
+      ]);
+    },
+  );
+
+  it('a schema whose validate throws an unprintable value denies INVALID_ARGUMENTS', async () => {
+    const gate = createGate({ audit: memoryAudit() });
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: () => {
+          throw Object.create(null);
+        },
+      },
+    };
+    await expect(
+      gate.run({ tool: { name: 't', schema }, args: {} }, alice, [], vi.fn()),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENTS',
+    });
+  });
+});
+
+describe('recordArgs', () => {
+  it('records an own __proto__ key as data, without touching any prototype', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit, recordArgs: true });
+    const args = JSON.parse('{"__proto__": {"polluted": true}, "amount": 5}');
+    await gate.run({ tool: { name: 't' }, args }, alice, [], () => 'ok');
+    const recorded = audit.events[0]?.args as Record<string, unknown>;
+    expect(Object.getOwnPropertyNames(recorded)).toEqual(['__proto__', 'amount']);
+    expect(Object.getPrototypeOf(recorded)).toBe(Object.prototype);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('with deeply nested arrays, denies on record instead of crashing with a raw error', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit, recordArgs: true });
+    let deep: unknown = 1;
+    for (let level = 0; level < 5000; level++) deep = [deep];
+    const execute = vi.fn();
+    await expect(gate.run({ tool: { name: 't' }, args: deep }, alice, [], execute)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENTS',
+    });
+    expect(execute).not.toHaveBeenCalled();
+    expect(audit.events.map((event) => [event.phase, event.outcome])).toEqual([['validate', 'deny']]);
+  });
+
+  it.each([
+    'passwd',
+    'pwd',
+    'private_key',
+    'privateKey',
+    'otp',
+    'pin',
+    'cvv',
+    'client_assertion',
+    'x-api-key',
+    'Authorization',
+    'passphrase',
+  ])('masks the field %s in the audit file', async (field) => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit, recordArgs: true });
+    await gate.run(
+      { tool: { name: 't' }, args: { [field]: 'hunter2-value', amount: 5 } },
+      alice,
+      [],
+      () => 'ok',
+    );
+    expect(audit.events[0]?.args).toEqual({ [field]: REDACTED, amount: 5 });
+    expect(JSON.stringify(audit.events)).not.toContain('hunter2-value');
+  });
+});
+
+describe('validation details reach the model redacted', () => {
+  it('a schema error quoting a token is masked in details.issues (message and path) as in the message', async () => {
+    const gate = createGate({ audit: false });
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: () => ({
+          issues: [{ message: `expected a date, got '${jwt}'`, path: [jwt, 'when'] }],
+        }),
+      },
+    };
+    const error = await gate
+      .run({ tool: { name: 't', schema }, args: {} }, alice, [], vi.fn())
+      .catch((caught: unknown) => caught as GateDenied<'INVALID_ARGUMENTS'>);
+    expect(error.code).toBe('INVALID_ARGUMENTS');
+    expect(JSON.stringify(error.toJSON())).not.toContain(jwt);
+    expect(error.message).not.toContain(jwt);
+    expect(error.details.issues[0]?.message).toContain(REDACTED);
+  });
+
+  it('a schema that throws an error quoting a secret pair is masked in details too', async () => {
+    const gate = createGate({ audit: false });
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: () => {
+          throw new Error('cannot parse client_secret=shh-very-secret');
+        },
+      },
+    };
+    const error = await gate
+      .run({ tool: { name: 't', schema }, args: {} }, alice, [], vi.fn())
+      .catch((caught: unknown) => caught as GateDenied);
+    expect(JSON.stringify(error.toJSON())).not.toContain('shh-very-secret');
+  });
+
+  it('every error masks secrets in the details its producer gave', () => {
+    const error = new GateDenied('GUARD_FAILED', 'failed', {
+      details: { upstream: 'Bearer abc.def.ghi', nested: [{ refresh_token: 'r-123456' }] },
+    });
+    expect(JSON.stringify(error.toJSON())).not.toMatch(/abc\.def|r-123456/);
+    expect(Object.isFrozen(error.details)).toBe(true);
+  });
+});
+
+describe('abort', () => {
+  it('settles promptly when aborted while a guard ignores the signal, and the tool never runs', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const controller = new AbortController();
+    let finishGuard!: () => void;
+    const stubborn = defineGuard({
+      name: 'stubborn',
+      kind: 'test',
+      check: () =>
+        new Promise<void>((resolve) => {
+          finishGuard = resolve;
+        }),
+    });
+    const execute = vi.fn();
+    const running = gate.run(
+      { tool: { name: 't' }, args: {}, signal: controller.signal },
+      alice,
+      [stubborn],
+      execute,
+    );
+    await vi.waitFor(() => expect(finishGuard).toBeTypeOf('function'));
+    controller.abort(new Error('user left'));
+    await expect(running).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringMatching(/aborted/),
+    });
+    expect(audit.events.map((event) => [event.phase, event.outcome])).toEqual([['guard', 'deny']]);
+    // The guard finishing later changes nothing: no allow, no tool.
+    finishGuard();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(execute).not.toHaveBeenCalled();
+    expect(audit.events).toHaveLength(1);
+  });
+});
+
+describe('createGate options', () => {
+  it.each([
+    [{ audit: false, agent: 'support-bot' }, /agent must be \{ id: string \}/],
+    [{ audit: false, agent: { name: 'x' } }, /agent must be/],
+    [{ audit: false, recordArgs: 'yes' }, /recordArgs must be a boolean/],
+    [{ audit: false, onAuditFailure: 'log' }, /onAuditFailure must be a function/],
+    [{ audit: false, riskpolicy: { high: ['approval'] } }, /unknown option 'riskpolicy'.*riskPolicy/],
+    [{ audit: false, riskPolicy: ['approval'] }, /riskPolicy must be an object/],
+    [null, /audit is required/],
+  ])('rejects %j with a TypeError', (options, message) => {
+    expect(() => createGate(options as never)).toThrow(TypeError);
+    expect(() => createGate(options as never)).toThrow(message);
+  });
+
+  it('keeps the agent it was given in every event', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit, agent: { id: 'support-bot' } });
+    await gate.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'ok');
+    expect(audit.events.map((event) => event.agent)).toEqual(['support-bot', 'support-bot']);
+  });
+
+  it('a risk policy changed after creation does not loosen the gate', async () => {
+    const riskPolicy = { high: ['approval'] };
+    const gate = createGate({ audit: false, riskPolicy });
+    riskPolicy.high = [];
+    await expect(
+      gate.run({ tool: { name: 't', risk: 'high' }, args: {} }, alice, [], vi.fn()),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
