@@ -8,8 +8,8 @@ export const TRUNCATED = '[truncated]';
  * The one list of secret-looking names, shared by key redaction ({@link redactValue}) and text redaction
  * ({@link redactSecrets}). A name is split into words (snake_case, camelCase, kebab-case, dots, spaces):
  * - a *strong* word anywhere makes it secret (`password_hash`, `clientSecretValue`, `x-api-key`);
- * - a *weak* word makes it secret only as the last word (`refresh_token`, `pin`, `otp`) — so `token_type`,
- *   `subject_token_type` and `token_endpoint` stay readable;
+ * - a *weak* word makes it secret only as the last word (`refresh_token`, `pin`, `otp`, `Authorization`) — so
+ *   `token_type`, `subject_token_type`, `token_endpoint` and `authorization_details` stay readable;
  * - two-word pairs count as one word (`api key`, `private key`, `code verifier`).
  */
 const STRONG_WORDS = new Set([
@@ -18,12 +18,6 @@ const STRONG_WORDS = new Set([
   'passphrase',
   'secret',
   'secrets',
-  'credential',
-  'credentials',
-  'authorization',
-  'assertion',
-  'cookie',
-  'cookies',
   'apikey',
   'privatekey',
   'accesskey',
@@ -32,6 +26,12 @@ const STRONG_WORDS = new Set([
   'codeverifier',
 ]);
 const WEAK_WORDS = new Set([
+  'authorization',
+  'assertion',
+  'cookie',
+  'cookies',
+  'credential',
+  'credentials',
   'token',
   'tokens',
   'pwd',

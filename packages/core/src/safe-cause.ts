@@ -1,4 +1,5 @@
 import { redactSecrets } from './redact';
+import { describeThrown } from './thrown';
 
 /** Marks an error whose own message and cause chain are already safe to keep as a cause (AgentGate's own errors). */
 export const SAFE_CAUSE = Symbol.for('agentgate.safe-cause');
@@ -20,7 +21,7 @@ export class SafeCause extends Error {
 
   constructor(original: Error, depth: number) {
     const inner = depth < MAX_DEPTH ? safeCause(original.cause, depth + 1) : undefined;
-    super(redactSecrets(original.message), inner === undefined ? undefined : { cause: inner });
+    super(redactSecrets(describeThrown(original)), inner === undefined ? undefined : { cause: inner });
     this.name = typeof original.name === 'string' ? original.name : 'Error';
     const { code, status, error, error_description } = original as {
       code?: unknown;
@@ -44,10 +45,15 @@ export class SafeCause extends Error {
  * (redacted) text; any other non-error value is dropped (`undefined`).
  */
 export function safeCause(error: unknown, depth = 0): Error | undefined {
-  if (error instanceof Error && (error as { [SAFE_CAUSE]?: unknown })[SAFE_CAUSE] === true) return error;
-  if (error instanceof Error) return new SafeCause(error, depth);
-  if (typeof error === 'string' || typeof error === 'number' || typeof error === 'boolean') {
-    return new SafeCause(new Error(String(error)), depth);
+  try {
+    if (error instanceof Error && (error as { [SAFE_CAUSE]?: unknown })[SAFE_CAUSE] === true) return error;
+    if (error instanceof Error) return new SafeCause(error, depth);
+    if (typeof error === 'string' || typeof error === 'number' || typeof error === 'boolean') {
+      return new SafeCause(new Error(String(error)), depth);
+    }
+    return undefined;
+  } catch {
+    // An error whose fields throw when read (a hostile proxy, a getter): keep that it happened, nothing of it.
+    return new SafeCause(new Error('[an error that cannot be read]'), MAX_DEPTH);
   }
-  return undefined;
 }

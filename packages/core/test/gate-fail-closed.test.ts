@@ -146,6 +146,17 @@ describe('thrown values that cannot be stringified', () => {
       },
     },
     Symbol('odd'),
+    Object.assign(new Error('x'), { message: Object.create(null) }),
+    (() => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    })(),
+    new Proxy(new Error('trap'), {
+      get() {
+        throw new Error('no reading');
+      },
+    }),
   ];
 
   it.each(unprintable().map((value, index) => [index, value] as const))(
@@ -174,15 +185,16 @@ describe('thrown values that cannot be stringified', () => {
     async (_index, value) => {
       const audit = memoryAudit();
       const gate = createGate({ audit });
-      const thrown = await gate
+      // Wrapped: resolving a promise with a hostile proxy would read its `then`.
+      const outcome = await gate
         .run({ tool: { name: 't' }, args: {} }, alice, [], () => {
           throw value;
         })
         .then(
-          () => 'resolved',
-          (error: unknown) => error,
+          () => ({ thrown: undefined }),
+          (error: unknown) => ({ thrown: error }),
         );
-      expect(thrown).toBe(value);
+      expect(outcome.thrown).toBe(value);
       expect(audit.events.map((event) => [event.phase, event.outcome, event.code])).toEqual([
         ['policy', 'allow', undefined],
         ['execute', 'failed', 'TOOL_ERROR'],

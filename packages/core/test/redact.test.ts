@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets, redactValue } from '../src/index';
+import { isSecretName, REDACTED, redactLiterals, redactSecrets, redactValue, TRUNCATED } from '../src/index';
 
 describe('redactSecrets', () => {
   it.each([
@@ -43,5 +43,104 @@ describe('redactValue', () => {
       refreshToken: '[redacted]',
       list: [{ client_secret: '[redacted]', ok: 1 }],
     });
+  });
+});
+
+describe('isSecretName', () => {
+  it.each([
+    'password',
+    'passwd',
+    'pwd',
+    'passphrase',
+    'private_key',
+    'privateKey',
+    'otp',
+    'pin',
+    'cvv',
+    'client_secret',
+    'clientSecret',
+    'refresh_token',
+    'accessToken',
+    'accesstoken',
+    'apiKey',
+    'x-api-key',
+    'Authorization',
+    'client_assertion',
+    'code_verifier',
+    'set-cookie',
+    'credentials',
+    'password_hash',
+    'SECRET',
+  ])('calls %s secret', (name) => {
+    expect(isSecretName(name)).toBe(true);
+  });
+
+  it.each([
+    'subject_token_type',
+    'token_type',
+    'token_endpoint',
+    'authorization_details',
+    'client_assertion_type',
+    'amount',
+    'shipping',
+    'spin',
+    'opinion',
+    'pinned',
+    'footprint',
+    'description',
+    'requiredScopes',
+    'connectUrl',
+  ])('leaves %s readable', (name) => {
+    expect(isSecretName(name)).toBe(false);
+  });
+
+  it('drives key and text redaction alike', () => {
+    for (const name of ['passwd', 'private_key', 'otp', 'pin']) {
+      expect(redactValue({ [name]: 'v4lue' })).toEqual({ [name]: REDACTED });
+      expect(redactSecrets(`${name}=v4lue`)).toBe(`${name}=${REDACTED}`);
+    }
+    expect(redactSecrets('Authorization: Bearer abc123')).toBe(`Authorization: Bearer ${REDACTED}`);
+  });
+});
+
+describe('redactLiterals', () => {
+  it('masks what a client sent wherever a server echoed it: verbatim, URL-encoded, form-encoded', () => {
+    const secret = 'opaque subject/token+1';
+    const text = `bad token ${secret}; in a URL ${encodeURIComponent(secret)}; in a form ${encodeURIComponent(secret).replace(/%20/g, '+')}`;
+    const out = redactLiterals(text, [secret, undefined]);
+    expect(out).not.toContain('opaque');
+    expect(out.split(REDACTED)).toHaveLength(4);
+  });
+
+  it('ignores literals too short to be secrets, and still applies redactSecrets', () => {
+    expect(redactLiterals('a b c client_secret=xyz9', ['a', 'b'])).toBe(`a b c client_secret=${REDACTED}`);
+  });
+});
+
+describe('redactValue bounds', () => {
+  it('truncates past its depth and node budget instead of recursing unbounded', () => {
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 10_000; level++) deep = [deep];
+    expect(JSON.stringify(redactValue(deep))).toContain(TRUNCATED);
+    const wide = Array.from({ length: 20_000 }, (_, index) => index);
+    const copied = redactValue(wide) as unknown[];
+    expect(copied.length).toBeLessThan(wide.length);
+    expect(copied.at(-1)).toBe(TRUNCATED);
+  });
+
+  it('ends cycles and never runs getters', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    let ran = false;
+    const withGetter = Object.defineProperty({}, 'x', {
+      enumerable: true,
+      get() {
+        ran = true;
+        return 1;
+      },
+    });
+    expect(redactValue(cyclic)).toEqual({ a: 1, self: TRUNCATED });
+    expect(redactValue(withGetter)).toEqual({ x: '[accessor]' });
+    expect(ran).toBe(false);
   });
 });
