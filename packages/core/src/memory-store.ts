@@ -1,3 +1,4 @@
+import { assertKnownOptions } from './options';
 import { expiryOf, type Store, type StorePutOptions } from './store';
 
 export interface MemoryStoreOptions {
@@ -20,7 +21,12 @@ export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
 
+  /** @throws TypeError for an unknown option or a `now` that is not a function */
   constructor(options: MemoryStoreOptions = {}) {
+    assertKnownOptions('MemoryStore', options, ['now']);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new TypeError('MemoryStore: options.now must be a function');
+    }
     this.#now = options.now ?? Date.now;
   }
 

@@ -1,6 +1,25 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { GateDenied } from './errors';
+import { assertKnownOptions } from './options';
+
+const SESSION_OPTIONS = [
+  'sub',
+  'iss',
+  'id',
+  'email',
+  'name',
+  'tenant',
+  'roles',
+  'scopes',
+  'authTime',
+  'acr',
+  'amr',
+  'mode',
+  'agent',
+  'subjectToken',
+  'revalidate',
+] as const;
 
 /** The verified user an agent run acts for. */
 export interface SessionUser {
@@ -70,6 +89,41 @@ export interface CreateSessionOptions {
 export function createSession(options: CreateSessionOptions): AgentSession {
   if (typeof options?.sub !== 'string' || options.sub.length === 0) {
     throw new TypeError('createSession: options.sub must be a non-empty string');
+  }
+  assertKnownOptions('createSession', options, SESSION_OPTIONS);
+  for (const name of ['iss', 'id', 'email', 'name', 'tenant', 'acr'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'string') {
+      throw new TypeError(`createSession: options.${name} must be a string`);
+    }
+  }
+  for (const name of ['roles', 'scopes', 'amr'] as const) {
+    const list: unknown = options[name];
+    if (list !== undefined && (!Array.isArray(list) || list.some((item) => typeof item !== 'string'))) {
+      throw new TypeError(
+        `createSession: options.${name} must be an array of strings${typeof list === 'string' ? ` (split '${list}' into one entry each)` : ''}`,
+      );
+    }
+  }
+  if (options.authTime !== undefined && !Number.isInteger(options.authTime)) {
+    throw new TypeError('createSession: options.authTime must be whole seconds since the epoch');
+  }
+  if (options.mode !== undefined && options.mode !== 'interactive' && options.mode !== 'background') {
+    throw new TypeError("createSession: options.mode must be 'interactive' or 'background'");
+  }
+  if (options.agent !== undefined && typeof options.agent?.id !== 'string') {
+    throw new TypeError('createSession: options.agent must be { id: string, clientId?: string }');
+  }
+  for (const name of ['revalidate'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new TypeError(`createSession: options.${name} must be a function`);
+    }
+  }
+  if (
+    options.subjectToken !== undefined &&
+    typeof options.subjectToken !== 'string' &&
+    typeof options.subjectToken !== 'function'
+  ) {
+    throw new TypeError('createSession: options.subjectToken must be a string or a function');
   }
   const { subjectToken } = options;
   return Object.freeze({

@@ -9,6 +9,7 @@ import {
   type GatedTool,
   type Guard,
   MAX_ARGS_DEPTH,
+  MemoryStore,
   memoryAudit,
   REDACTED,
 } from '../src/index';
@@ -384,5 +385,22 @@ describe('createGate options', () => {
     await expect(
       gate.run({ tool: { name: 't', risk: 'high' }, args: {} }, alice, [], vi.fn()),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('createSession and MemoryStore options', () => {
+  it.each([
+    [{ sub: 'a', scopes: 'calendar:read calendar:write' }, /scopes must be an array of strings \(split/],
+    [{ sub: 'a', scope: ['calendar:read'] }, /unknown option 'scope'/],
+    [{ sub: 'a', mode: 'batch' }, /mode must be/],
+    [{ sub: 'a', agent: 'bot' }, /agent must be/],
+    [{ sub: 'a', authTime: '1700000000' }, /authTime/],
+    [{ sub: 'a', subjectToken: 42 }, /subjectToken/],
+  ])('createSession rejects %j with a TypeError', (options, message) => {
+    expect(() => createSession(options as never)).toThrow(message);
+  });
+
+  it('MemoryStore rejects an unknown option', () => {
+    expect(() => new MemoryStore({ ttl: 5 } as never)).toThrow(/unknown option 'ttl'/);
   });
 });
