@@ -104,6 +104,13 @@ export interface Gate {
   assertPolicy(tool: ToolDescriptor, guards: readonly Guard<never>[]): void;
   /** The audit log, or `undefined` when created with `audit: false`. */
   readonly audit: AuditLog | undefined;
+  /**
+   * Stores queued audit events and closes the log the gate built from the sink it was given; later calls then fail
+   * closed with `AUDIT_FAILED`. A log passed in as `audit` is only flushed: it is the caller's to close. Idempotent.
+   *
+   * @throws AuditFailed when queued events cannot be stored (they stay queued; call again)
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -131,6 +138,7 @@ export function createGate(options: GateOptions): Gate {
   }
   const riskPolicy = validateRiskPolicy(options.riskPolicy ?? defaultRiskPolicy);
   const audit = toAuditLog(options.audit, options.now);
+  const ownsAudit = audit !== undefined && audit !== options.audit;
   const recordArgs = options.recordArgs ?? false;
   const onAuditFailure = options.onAuditFailure;
 
@@ -371,6 +379,10 @@ export function createGate(options: GateOptions): Gate {
     assertPolicy,
     audit,
     protect,
+    async close() {
+      if (ownsAudit) await audit.close?.();
+      else await audit?.flush();
+    },
   };
 
   function protect<Args, Result, Input = Args>(

@@ -9,9 +9,14 @@ export { createAuditLog } from './audit/audit-log';
 // Audit log
 export type { AuditEvent, AuditEventDraft, AuditOutcome, AuditPhase } from './audit/event';
 export { GENESIS_HASH, hashAuditEvent } from './audit/event';
-export type { MemoryAuditSink } from './audit/sinks';
+export type { JsonlAuditSink, MemoryAuditSink } from './audit/sinks';
 export { jsonlAudit, memoryAudit, readAuditLog } from './audit/sinks';
-export type { AuditChainBreak, AuditChainVerdict, VerifyAuditChainOptions } from './audit/verify';
+export type {
+  AuditChainBreak,
+  AuditChainSummary,
+  AuditChainVerdict,
+  VerifyAuditChainOptions,
+} from './audit/verify';
 export { verifyAuditChain } from './audit/verify';
 export type { ExecutionContext } from './call-context';
 export { currentCall, getCredential } from './call-context';

@@ -33,7 +33,13 @@ describe('verifyAuditChain', () => {
   it('accepts an untouched chain and reports its head', async () => {
     const events = await chainOf(5);
     expect(events[0]?.prevHash).toBe(GENESIS_HASH);
-    expect(verifyAuditChain(events)).toEqual({ valid: true, count: 5, head: events[4]?.hash });
+    expect(verifyAuditChain(events)).toEqual({
+      valid: true,
+      count: 5,
+      head: events[4]?.hash,
+      chains: [{ id: events[0]?.chain, count: 5, anchor: GENESIS_HASH, head: events[4]?.hash }],
+    });
+    expect(new Set(events.map((event) => event.chain)).size).toBe(1);
   });
 
   it('detects an edited event', async () => {
@@ -122,16 +128,25 @@ describe('createAuditLog with a failing sink', () => {
 });
 
 describe('jsonlAudit', () => {
-  it('appends JSON lines to a file and continues the chain after a restart', async () => {
+  it('appends JSON lines to a file; after a restart a new chain starts from the last stored event', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'agentgate-audit-')), 'nested', 'audit.jsonl');
     const first = createAuditLog({ sink: jsonlAudit(path) });
     await first.append({ tool: 't', callId: '1', phase: 'guard', outcome: 'allow' });
-    await first.append({ tool: 't', callId: '1', phase: 'execute', outcome: 'executed' });
+    const last = await first.append({ tool: 't', callId: '1', phase: 'execute', outcome: 'executed' });
+    await first.close();
     const restarted = createAuditLog({ sink: jsonlAudit(path) });
     await restarted.append({ tool: 't', callId: '2', phase: 'guard', outcome: 'deny', code: 'FORBIDDEN' });
+    await restarted.close();
     const events = await readAuditLog(path);
     expect(events.map((event) => event.callId)).toEqual(['1', '1', '2']);
-    expect(verifyAuditChain(events).valid).toBe(true);
+    expect(events[2]?.chain).not.toBe(events[0]?.chain);
+    expect(verifyAuditChain(events)).toMatchObject({
+      valid: true,
+      chains: [
+        { id: events[0]?.chain, count: 2, anchor: GENESIS_HASH },
+        { id: events[2]?.chain, count: 1, anchor: last.hash },
+      ],
+    });
     expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(3);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
+  createAuditLog,
   createGate,
   createSession,
   defineGuard,
@@ -402,5 +403,30 @@ describe('createSession and MemoryStore options', () => {
 
   it('MemoryStore rejects an unknown option', () => {
     expect(() => new MemoryStore({ ttl: 5 } as never)).toThrow(/unknown option 'ttl'/);
+  });
+});
+
+describe('gate.close', () => {
+  it('closes the log it built: a later call fails closed with AUDIT_FAILED and the tool never runs', async () => {
+    const sink = memoryAudit();
+    const gate = createGate({ audit: sink });
+    await gate.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'ok');
+    await gate.close();
+    await gate.close();
+    const execute = vi.fn();
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], execute)).rejects.toMatchObject({
+      code: 'AUDIT_FAILED',
+    });
+    expect(execute).not.toHaveBeenCalled();
+    expect(sink.events).toHaveLength(2);
+  });
+
+  it('only flushes a log the caller passed in, which stays usable', async () => {
+    const sink = memoryAudit();
+    const log = createAuditLog({ sink });
+    const gate = createGate({ audit: log });
+    await gate.close();
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'ok')).resolves.toBe('ok');
+    expect(sink.events).toHaveLength(2);
   });
 });

@@ -1,22 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { AuditFailed } from '../errors';
+import { AgentGateError, AuditFailed } from '../errors';
+import { CHAIN_KEY, type KeyedAuditSink } from './chain-key';
 import { type AuditEvent, type AuditEventDraft, GENESIS_HASH, hashAuditEvent } from './event';
 
 /** Where audit events go. `write` must not resolve before the event is stored. */
 export interface AuditSink {
   write(event: AuditEvent): void | Promise<void>;
-  /** The hash of the last event already stored, so a restarted process continues the chain. */
+  /**
+   * The hash of the last event already stored, by any writer. A new chain starts from it, so the events stored before
+   * it began cannot be removed without breaking its first link.
+   */
   lastHash?(): Promise<string | undefined>;
+  /**
+   * Waits for writes in flight and releases what the sink holds (a file handle). Later writes reject with
+   * `AuditFailed`. Idempotent.
+   */
+  close?(): Promise<void>;
 }
 
 /** The hash-chained log a gate writes to. */
 export interface AuditLog {
-  /** Numbers, chains and stores an event. @throws AuditFailed when the sink fails (the event stays queued). */
+  /**
+   * Numbers, chains and stores an event.
+   * @throws AuditFailed when the sink fails (the event stays queued) or the log is closed (the event is not chained)
+   */
   append(draft: AuditEventDraft): Promise<AuditEvent>;
-  /** Retries events whose write failed. @throws AuditFailed when the sink still fails. */
+  /** Retries events whose write failed. @throws AuditFailed when the sink still fails, or the log is closed. */
   flush(): Promise<void>;
   /** Events chained but not yet stored because the sink failed. */
   readonly pending: number;
+  /**
+   * Stores queued events, then closes the sink unless another open log uses the same sink object. Later appends reject
+   * with `AuditFailed`. Idempotent; if the queued events cannot be stored it rejects with `AuditFailed`, keeps them,
+   * and a later `close()` tries again. Optional so that a log from another installed copy of AgentGate still fits;
+   * logs from {@link createAuditLog} always have it.
+   */
+  close?(): Promise<void>;
 }
 
 export interface CreateAuditLogOptions {
@@ -25,68 +44,150 @@ export interface CreateAuditLogOptions {
   now?: () => Date;
 }
 
+/** The chain of one store within this process, shared by every log over it. */
+interface Chain {
+  readonly id: string;
+  /** The hash the next event links to; `undefined` until the chain is anchored on the store's last event. */
+  head: string | undefined;
+  /** Chained but not yet stored, oldest first; written by whichever log drains next (its sink reaches the same store). */
+  readonly queued: AuditEvent[];
+  /** The end of the chain's serialised work. */
+  tail: Promise<unknown>;
+}
+
+const chains = new WeakMap<object, Chain>();
+/** How many open logs use a sink object: the last one to close closes the sink. */
+const sinkUsers = new WeakMap<AuditSink, number>();
+
 /**
  * Wraps a sink in a hash chain. Writes are serialised; an event whose write fails is kept and written before any
  * later event, so the stored chain never has a gap.
+ *
+ * Within one process, every log over the same store shares one chain, so two gates (or two `jsonlAudit` sinks) on one
+ * file write one valid chain. Each chain has a random id recorded in its events as `chain`; its first event links to
+ * the last event already stored (see {@link AuditSink.lastHash}). Across processes, each process writes its own chain
+ * into the shared store and {@link verifyAuditChain} checks each one.
+ *
+ * @example
+ * const log = createAuditLog({ sink: jsonlAudit('audit.jsonl') });
+ * await log.append({ tool: 'refund', callId: 'c1', phase: 'guard', outcome: 'allow' });
+ * await log.close();
+ * @throws TypeError when `options.sink` has no `write()`
  */
-export function createAuditLog(options: CreateAuditLogOptions): AuditLog {
+export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLog> {
   if (typeof options?.sink?.write !== 'function')
     throw new TypeError('createAuditLog: options.sink must have write()');
   const { sink } = options;
   const now = options.now ?? (() => new Date());
-  const queued: AuditEvent[] = [];
-  let head: Promise<string> | undefined;
-  let tail: Promise<unknown> = Promise.resolve();
+  sinkUsers.set(sink, (sinkUsers.get(sink) ?? 0) + 1);
+  let chain: Chain | undefined;
+  let finding: Promise<Chain> | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let released = false;
+  let lastUser = false;
 
-  const lastHash = async (): Promise<string> => {
-    if (!head) {
-      const pending = Promise.resolve(sink.lastHash?.()).then((hash) => hash ?? GENESIS_HASH);
-      head = pending;
-      try {
-        await pending;
-      } catch (error) {
-        head = undefined; // not cached: the next append asks the sink again
-        throw new AuditFailed('audit sink could not tell the last hash of its chain', { cause: error });
-      }
-    }
-    return head;
+  const findChain = (): Promise<Chain> => {
+    if (chain) return Promise.resolve(chain);
+    finding ??= Promise.resolve((sink as KeyedAuditSink)[CHAIN_KEY]?.() ?? sink).then(
+      (key) => {
+        let shared = chains.get(key);
+        if (!shared) {
+          shared = { id: randomUUID(), head: undefined, queued: [], tail: Promise.resolve() };
+          chains.set(key, shared);
+        }
+        chain = shared;
+        return shared;
+      },
+      (error: unknown) => {
+        finding = undefined; // not cached: the next append tries again
+        throw new AuditFailed('audit sink could not be opened', { cause: error });
+      },
+    );
+    return finding;
   };
 
-  async function drain(): Promise<void> {
-    while (queued.length > 0) {
-      const event = queued[0]!;
+  const anchor = async (): Promise<string> => {
+    try {
+      return (await sink.lastHash?.()) ?? GENESIS_HASH;
+    } catch (error) {
+      throw new AuditFailed('audit sink could not tell the last hash it stored', { cause: error });
+    }
+  };
+
+  async function drain(target: Chain): Promise<void> {
+    while (target.queued.length > 0) {
+      const event = target.queued[0]!;
       try {
         await sink.write(event);
       } catch (error) {
-        throw new AuditFailed(`audit sink failed to store event ${event.id} (${queued.length} queued)`, {
-          cause: error,
-        });
+        // Our own errors (a closed sink) carry a message worth showing; a foreign one is kept only as the cause.
+        const detail = AgentGateError.isInstance(error) ? `: ${error.message}` : '';
+        throw new AuditFailed(
+          `audit sink failed to store event ${event.id} (${target.queued.length} queued)${detail}`,
+          { cause: error },
+        );
       }
-      queued.shift();
+      target.queued.shift();
     }
   }
 
-  function serialise<T>(task: () => Promise<T>): Promise<T> {
-    const run = tail.then(task, task);
-    tail = run.catch(() => undefined);
+  function serialise<T>(target: Chain, task: () => Promise<T>): Promise<T> {
+    const run = target.tail.then(task, task);
+    target.tail = run.catch(() => undefined);
     return run;
   }
 
+  const closedError = (what: string) =>
+    new AuditFailed(`audit log is closed: ${what} (create a new log to record more)`);
+
   return {
     append(draft) {
-      return serialise(async () => {
-        const prevHash = queued.at(-1)?.hash ?? (await lastHash());
-        const unhashed = { id: randomUUID(), ...draft, at: draft.at ?? now().toISOString(), prevHash };
-        const event: AuditEvent = { ...unhashed, hash: hashAuditEvent(unhashed) };
-        head = Promise.resolve(event.hash);
-        queued.push(event);
-        await drain();
-        return event;
-      });
+      if (closed) return Promise.reject(closedError(`event for tool '${draft.tool}' not recorded`));
+      const chainAndStore = (target: Chain) =>
+        serialise(target, async () => {
+          target.head ??= await anchor();
+          const unhashed = {
+            id: randomUUID(),
+            ...draft,
+            chain: target.id,
+            at: draft.at ?? now().toISOString(),
+            prevHash: target.head,
+          };
+          const event: AuditEvent = { ...unhashed, hash: hashAuditEvent(unhashed) };
+          target.head = event.hash;
+          target.queued.push(event);
+          await drain(target);
+          return event;
+        });
+      // Synchronously once the chain is known, so an append issued before close() is queued before close's flush.
+      return chain ? chainAndStore(chain) : findChain().then(chainAndStore);
     },
-    flush: () => serialise(drain),
+    flush() {
+      if (closed) return Promise.reject(closedError('nothing to flush through it'));
+      return findChain().then((target) => serialise(target, () => drain(target)));
+    },
     get pending() {
-      return queued.length;
+      return chain?.queued.length ?? 0;
+    },
+    close() {
+      closed = true;
+      closing ??= (async () => {
+        // After the appends accepted before close(): they were queued on the same promise chain.
+        const target = chain ?? (finding ? await finding.catch(() => undefined) : undefined);
+        if (target) await serialise(target, () => drain(target));
+        if (!released) {
+          released = true;
+          const users = (sinkUsers.get(sink) ?? 1) - 1;
+          sinkUsers.set(sink, users);
+          lastUser = users === 0;
+        }
+        if (lastUser) await sink.close?.();
+      })().catch((error: unknown) => {
+        closing = undefined; // a later close() tries again
+        throw error;
+      });
+      return closing;
     },
   };
 }

@@ -6,9 +6,18 @@ export type AuditPhase = 'session' | 'validate' | 'policy' | 'guard' | 'execute'
 /** What was decided or what happened. */
 export type AuditOutcome = 'allow' | 'deny' | 'interrupt' | 'executed' | 'failed' | 'retry';
 
-/** One decision or outcome, hash-chained to the event before it. Holds no secret: arguments appear as a digest. */
+/**
+ * One decision or outcome, hash-chained to the event its writer stored before it. Holds no secret: arguments appear as
+ * a digest.
+ */
 export interface AuditEvent {
   id: string;
+  /**
+   * The id of the chain this event belongs to: random, one per writer (one per store within a process, e.g. one per
+   * file). Several processes appending to one file write several chains, each verified on its own. Absent on events
+   * written before chains had ids; those form one chain.
+   */
+  chain?: string;
   /** ISO 8601 time of the decision. */
   at: string;
   sessionId?: string;
@@ -28,17 +37,21 @@ export interface AuditEvent {
   connection?: string;
   /** Raw arguments, only when the gate was created with `recordArgs: true` (secret-looking fields redacted). */
   args?: unknown;
+  /**
+   * The hash of the event before it in the same chain. The first event of a chain names the last event stored before
+   * the chain began (by any writer), or the genesis hash when there was none.
+   */
   prevHash: string;
   hash: string;
 }
 
 /** An event before the log numbers and chains it. */
-export type AuditEventDraft = Omit<AuditEvent, 'id' | 'at' | 'prevHash' | 'hash'> & { at?: string };
+export type AuditEventDraft = Omit<AuditEvent, 'id' | 'chain' | 'at' | 'prevHash' | 'hash'> & { at?: string };
 
-/** The `prevHash` of the first event of a chain. */
+/** The `prevHash` of the first event of a chain that began on an empty store. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The hash of an event: SHA-256 over the canonical JSON of every field but `hash` (so `prevHash` is covered). */
+/** The hash of an event: SHA-256 over the canonical JSON of every field but `hash` (so `chain` and `prevHash` are covered). */
 export function hashAuditEvent(event: Omit<AuditEvent, 'hash'> & { hash?: string }): string {
   const { hash: _hash, ...rest } = event;
   return sha256Hex(canonicalJson(rest));

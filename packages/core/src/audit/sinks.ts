@@ -1,71 +1,180 @@
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
+import { AuditFailed } from '../errors';
 import type { AuditSink } from './audit-log';
+import { CHAIN_KEY, type KeyedAuditSink } from './chain-key';
 import type { AuditEvent } from './event';
+import {
+  acquireAuditFile,
+  appendAuditLine,
+  readLastAuditHash,
+  releaseAuditFile,
+  type SharedAuditFile,
+} from './jsonl-file';
 
 /** An in-memory sink; `events` is the stored chain. For tests and short scripts. */
 export interface MemoryAuditSink extends AuditSink {
   readonly events: AuditEvent[];
+  /** Later writes reject with `AuditFailed`; `events` stays readable. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A JSON-lines sink from {@link jsonlAudit}. */
+export interface JsonlAuditSink extends AuditSink {
+  /**
+   * Waits for this sink's writes in flight, then lets go of the file; the file is closed when the last sink on it in
+   * this process closes. A stream is never ended (the caller owns it). Later writes reject with `AuditFailed`.
+   * Idempotent.
+   */
+  close(): Promise<void>;
 }
 
 /** @example const audit = memoryAudit(); createGate({ audit }); … verifyAuditChain(audit.events) */
 export function memoryAudit(): MemoryAuditSink {
   const events: AuditEvent[] = [];
+  let closed = false;
   return {
     events,
     write(event) {
+      if (closed) throw new AuditFailed(`memoryAudit() is closed: event ${event.id} not stored`);
       events.push(structuredClone(event));
     },
     async lastHash() {
       return events.at(-1)?.hash;
     },
+    async close() {
+      closed = true;
+    },
   };
 }
 
 /**
- * A JSON-lines sink: one event per line, appended to a file (created with its folders if missing; an existing file's
- * chain is continued) or written to a stream such as `process.stdout`.
+ * A JSON-lines sink: one event per line, appended to a file (created with its folders if missing) or written to a
+ * stream such as `process.stdout`.
+ *
+ * Within one process, every sink on the same file (however its path is spelled: relative, with `..`, through a
+ * symlink or a hard link) shares one open handle and, through {@link createAuditLog}, one chain; a new chain starts
+ * from the file's last event, so a restart cannot silently drop what was stored before it. Several processes may
+ * append to one file: each writes its own chain, one whole line per event (a single `O_APPEND` write, so lines never
+ * interleave), and {@link verifyAuditChain} checks every chain. Local file systems only: `O_APPEND` is not atomic on
+ * NFS.
  *
  * @param target a file path, or a writable stream
- * @example createGate({ audit: jsonlAudit('audit.jsonl') })
+ * @example
+ * const gate = createGate({ audit: jsonlAudit('audit.jsonl') });
+ * // … on shutdown
+ * await gate.audit?.close?.();
+ * @throws TypeError when `target` is neither a non-empty path nor a writable stream
  */
-export function jsonlAudit(target: string | Writable): AuditSink {
-  if (typeof target !== 'string') {
-    return {
-      write: (event) =>
-        new Promise<void>((resolve, reject) =>
-          target.write(`${JSON.stringify(event)}\n`, (error) => (error ? reject(error) : resolve())),
-        ),
-    };
+export function jsonlAudit(target: string | Writable): JsonlAuditSink {
+  if (typeof target === 'string') {
+    if (target.length === 0) throw new TypeError('jsonlAudit: the path is empty');
+    return fileSink(target);
   }
-  let handle: Promise<FileHandle> | undefined;
-  return {
-    async write(event) {
-      handle ??= mkdir(dirname(target), { recursive: true }).then(() => open(target, 'a'));
-      await (await handle).appendFile(`${JSON.stringify(event)}\n`, 'utf8');
-    },
-    async lastHash() {
-      const events = await readAuditLog(target).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return [];
-        throw error;
-      });
-      return events.at(-1)?.hash;
-    },
-  };
+  if (typeof target?.write !== 'function') {
+    throw new TypeError('jsonlAudit: target must be a file path or a writable stream');
+  }
+  return streamSink(target);
 }
 
-/** Reads a JSON-lines audit file back into events (blank lines skipped). */
+function fileSink(path: string): JsonlAuditSink {
+  let file: Promise<SharedAuditFile> | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+  const closedError = () => new AuditFailed(`jsonlAudit('${path}') is closed: the event was not written`);
+
+  const acquire = (): Promise<SharedAuditFile> => {
+    if (!file) {
+      const opening = acquireAuditFile(path);
+      file = opening;
+      opening.catch(() => {
+        if (file === opening) file = undefined; // not cached: the next write tries again
+      });
+    }
+    return file;
+  };
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const done = () => inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  };
+
+  const sink: JsonlAuditSink & KeyedAuditSink = {
+    write(event) {
+      if (closed) return Promise.reject(closedError());
+      const line = `${JSON.stringify(event)}\n`;
+      return track(acquire().then((shared) => appendAuditLine(shared, line)));
+    },
+    lastHash() {
+      if (closed) return Promise.reject(closedError());
+      return track(acquire().then(readLastAuditHash));
+    },
+    close() {
+      closed = true;
+      closing ??= (async () => {
+        await Promise.allSettled([...inFlight]);
+        const shared = await file?.catch(() => undefined);
+        if (shared) await releaseAuditFile(shared);
+      })();
+      return closing;
+    },
+    [CHAIN_KEY]: () => (closed ? Promise.reject(closedError()) : acquire()),
+  };
+  return sink;
+}
+
+function streamSink(stream: Writable): JsonlAuditSink {
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  const inFlight = new Set<Promise<void>>();
+  const sink: JsonlAuditSink & KeyedAuditSink = {
+    write(event) {
+      if (closed)
+        return Promise.reject(new AuditFailed('jsonlAudit(stream) is closed: the event was not written'));
+      const work = new Promise<void>((resolve, reject) =>
+        stream.write(`${JSON.stringify(event)}\n`, (error) => (error ? reject(error) : resolve())),
+      );
+      inFlight.add(work);
+      const done = () => inFlight.delete(work);
+      work.then(done, done);
+      return work;
+    },
+    close() {
+      closed = true;
+      closing ??= Promise.allSettled([...inFlight]).then(() => undefined);
+      return closing;
+    },
+    // Sinks on one stream share one chain.
+    [CHAIN_KEY]: () => stream,
+  };
+  return sink;
+}
+
+/**
+ * Reads a JSON-lines audit file back into events, in file order (blank lines skipped), for {@link verifyAuditChain}.
+ *
+ * @throws SyntaxError naming the line when a line is not JSON (e.g. left unfinished by a writer that crashed)
+ */
 export async function readAuditLog(path: string): Promise<AuditEvent[]> {
   const events: AuditEvent[] = [];
   const lines = createInterface({
     input: createReadStream(path, 'utf8'),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
+  let number = 0;
   for await (const line of lines) {
-    if (line.trim().length > 0) events.push(JSON.parse(line) as AuditEvent);
+    number++;
+    if (line.trim().length === 0) continue;
+    try {
+      events.push(JSON.parse(line) as AuditEvent);
+    } catch (error) {
+      throw new SyntaxError(`readAuditLog: line ${number} of ${path} is not JSON (a write cut short?)`, {
+        cause: error,
+      });
+    }
   }
   return events;
 }
