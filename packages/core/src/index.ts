@@ -73,6 +73,7 @@ export type { RiskPolicy } from './risk-policy';
 export { defaultRiskPolicy, isRisk } from './risk-policy';
 // Safe causes: library errors reduced to what may be kept (no response bodies, no tokens)
 export { SAFE_CAUSE, SafeCause, safeCause } from './safe-cause';
+export { SentSecrets } from './sent-secrets';
 export type { AgentSession, CreateSessionOptions, SessionUser, SessionView } from './session';
 export { createSession, currentSession, requireSession, runWithSession, toSessionView } from './session';
 export type { StandardSchemaV1 } from './standard-schema';

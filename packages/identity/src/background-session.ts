@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AgentGateError,
   type AgentSession,
+  assertKnownOptions,
   createSession,
   raceAbort,
   type Store,
@@ -83,7 +84,7 @@ const SHARED_REFRESH_TIMEOUT_MS = 30_000;
  * (storing the rotated one) and whose `subjectToken({ type: 'refresh_token' })` reads it from the store.
  * A revoked or expired grant makes `revalidate()` throw `LoginFailed` (`NO_SESSION`): the action does not run.
  *
- * @throws TypeError without a refresh token; TokenVerificationFailed when the access token does not verify
+ * @throws TypeError on a malformed or unknown option (e.g. tokens without a refresh token); TokenVerificationFailed when the access token does not verify
  * @example
  * const session = await createBackgroundSession({ login, store, tokens });
  * gate.protect(tool, [requireActiveSession(), requireScopes('reports:send')], run);
@@ -91,9 +92,37 @@ const SHARED_REFRESH_TIMEOUT_MS = 30_000;
 export async function createBackgroundSession(
   options: CreateBackgroundSessionOptions,
 ): Promise<AgentSession> {
-  const { login, store, tokens } = checkCommon('createBackgroundSession', options);
-  if (typeof tokens?.refreshToken !== 'string' || tokens.refreshToken.length === 0) {
-    throw new TypeError('createBackgroundSession: tokens.refreshToken is required (ask for offline_access)');
+  const where = 'createBackgroundSession';
+  const { login, store, tokens } = checkCommon(where, options, [
+    'login',
+    'store',
+    'tokens',
+    'session',
+    'sessionId',
+    'ttlSeconds',
+    'signal',
+  ]);
+  if (typeof tokens !== 'object' || tokens === null) {
+    throw new TypeError(
+      `${where}: options.tokens must be the tokens of a login (handleCallback's result.tokens)`,
+    );
+  }
+  if (typeof tokens.accessToken !== 'string' || tokens.accessToken.length === 0) {
+    throw new TypeError(`${where}: options.tokens.accessToken must be a non-empty string`);
+  }
+  if (typeof tokens.refreshToken !== 'string' || tokens.refreshToken.length === 0) {
+    throw new TypeError(
+      `${where}: options.tokens.refreshToken is required (ask for the offline_access scope, with prompt: 'consent' where the provider requires it)`,
+    );
+  }
+  if (typeof tokens.expiresAt !== 'number' || !Number.isFinite(tokens.expiresAt)) {
+    throw new TypeError(`${where}: options.tokens.expiresAt must be epoch seconds`);
+  }
+  if (
+    options.session !== undefined &&
+    (typeof options.session?.user?.sub !== 'string' || typeof options.session.user.iss !== 'string')
+  ) {
+    throw new TypeError(`${where}: options.session must be the session handleCallback returned`);
   }
   const sessionId = options.sessionId ?? randomUUID();
   const verified = await login.verifyAccessToken(tokens.accessToken, {
@@ -144,14 +173,22 @@ export async function createBackgroundSession(
 export async function resumeBackgroundSession(
   options: ResumeBackgroundSessionOptions,
 ): Promise<AgentSession> {
-  const { login, store } = checkCommon('resumeBackgroundSession', options);
+  const { login, store } = checkCommon('resumeBackgroundSession', options, [
+    'login',
+    'store',
+    'sessionId',
+    'expectedSub',
+    'expectedIss',
+    'ttlSeconds',
+    'signal',
+  ]);
   if (typeof options.sessionId !== 'string' || options.sessionId.length === 0) {
-    throw new TypeError('resumeBackgroundSession: sessionId must be a non-empty string');
+    throw new TypeError('resumeBackgroundSession: options.sessionId must be a non-empty string');
   }
   for (const name of ['expectedSub', 'expectedIss'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-      throw new TypeError(`resumeBackgroundSession: ${name} must be a non-empty string`);
+      throw new TypeError(`resumeBackgroundSession: options.${name} must be a non-empty string`);
     }
   }
   const binding = { login, store, sessionId: options.sessionId, ttlSeconds: options.ttlSeconds };
@@ -309,14 +346,35 @@ function putOptions(ttlSeconds: number | undefined): StorePutOptions | undefined
   return ttlSeconds === undefined ? undefined : { ttlSeconds };
 }
 
-function checkCommon<Options extends { login: Login; store: Store; ttlSeconds?: number }>(
-  where: string,
-  options: Options,
-): Options {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options are required`);
+function checkCommon<
+  Options extends {
+    login: Login;
+    store: Store;
+    ttlSeconds?: number;
+    sessionId?: string;
+    signal?: AbortSignal;
+  },
+>(where: string, options: Options, known: readonly (keyof Options & string)[]): Options {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${where}: options are required ({ login, store, … })`);
+  }
+  assertKnownOptions(where, options, known);
+  if (
+    options.sessionId !== undefined &&
+    (typeof options.sessionId !== 'string' || options.sessionId.length === 0)
+  ) {
+    throw new TypeError(`${where}: options.sessionId must be a non-empty string`);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`${where}: options.signal must be an AbortSignal`);
+  }
   if (typeof options.login?.refresh !== 'function')
     throw new TypeError(`${where}: options.login must come from createLogin()`);
-  if (typeof options.store?.get !== 'function' || typeof options.store.put !== 'function') {
+  if (
+    typeof options.store?.get !== 'function' ||
+    typeof options.store.put !== 'function' ||
+    typeof options.store.delete !== 'function'
+  ) {
     throw new TypeError(`${where}: options.store must be a Store (e.g. new MemoryStore())`);
   }
   if (options.ttlSeconds !== undefined && !(Number.isFinite(options.ttlSeconds) && options.ttlSeconds > 0)) {

@@ -1,13 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AgentSession } from '@agentgate/core';
-import { raceAbort } from '@agentgate/core';
+import { assertKnownOptions, raceAbort, SentSecrets } from '@agentgate/core';
 import * as oidc from 'openid-client';
 import type { ClaimMapping } from './claim-mappings';
 import { LoginFailed, TokenVerificationFailed } from './errors';
 import { withIdTokenClaims } from './internal/id-token-claims';
 import { validateLoginOptions } from './internal/login-settings';
 import { fromOidcError } from './internal/oidc-errors';
-import { createAccessTokenVerifier } from './verify-access-token';
+import { validateCallOptions, validateVerifierOptions } from './internal/verifier-settings';
+import { verifierFor } from './verify-access-token';
 
 /** Options of {@link createLogin}. Give `clientSecret` or `privateKeyJwt`. */
 export interface CreateLoginOptions {
@@ -16,7 +17,7 @@ export interface CreateLoginOptions {
   clientId: string;
   clientSecret?: string;
   /** Authenticate the client with a signed JWT (`private_key_jwt`) instead of a secret. */
-  privateKeyJwt?: { key: CryptoKey; kid?: string };
+  privateKeyJwt?: CryptoKey | { key: CryptoKey; kid?: string };
   /** How a `clientSecret` is sent. @default 'client_secret_basic' */
   clientAuthentication?: 'client_secret_basic' | 'client_secret_post';
   redirectUri: string;
@@ -147,7 +148,7 @@ export interface Login {
  * Creates an OIDC login for an app (authorization code + PKCE, refresh, introspection, logout) on `openid-client`.
  * Options are checked now; the provider's metadata is discovered on first use and cached.
  *
- * @throws TypeError when the options are malformed
+ * @throws TypeError when an option is malformed or unknown (a likely typo), naming it
  * @example
  * const login = createLogin({ issuer, clientId, clientSecret, redirectUri: 'https://app.example/callback',
  *   resource: 'https://api.acme.example/' });
@@ -155,10 +156,13 @@ export interface Login {
  */
 export function createLogin(options: CreateLoginOptions): Login {
   const settings = validateLoginOptions(options);
-  const callSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+  // Each request to the provider runs inside one step: its caller's signal, and what it sent that is secret.
+  const currentStep = new AsyncLocalStorage<{ signal: AbortSignal | undefined; sent: SentSecrets }>();
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   const customFetch: oidc.CustomFetch = (url, init) => {
-    const signals = [init.signal, callSignal.getStore()].filter((signal) => signal !== undefined);
+    const step = currentStep.getStore();
+    step?.sent.record(init as RequestInit);
+    const signals = [init.signal, step?.signal].filter((signal) => signal !== undefined);
     return fetchImplementation(url, {
       ...init,
       ...(signals.length === 0
@@ -166,9 +170,24 @@ export function createLogin(options: CreateLoginOptions): Login {
         : { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) }),
     } as RequestInit);
   };
-  const withSignal = <T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> => {
+  /**
+   * Runs one `openid-client` call as `step`: with the caller's signal, recording the secrets it sends (plus `known`
+   * ones and the client secret), and turning what it throws into a `LoginFailed` in which no server text that echoes
+   * them survives. The one place where provider text becomes AgentGate text.
+   */
+  const perform = async <T>(
+    step: string,
+    signal: AbortSignal | undefined,
+    known: readonly (string | undefined)[],
+    run: () => Promise<T>,
+  ): Promise<T> => {
     signal?.throwIfAborted();
-    return callSignal.run(signal, run);
+    const sent = new SentSecrets([settings.clientSecret, ...known]);
+    try {
+      return await currentStep.run({ signal, sent }, run);
+    } catch (error) {
+      throw fromOidcError(step, error, signal, sent);
+    }
   };
 
   let configuration: Promise<oidc.Configuration> | undefined;
@@ -190,28 +209,38 @@ export function createLogin(options: CreateLoginOptions): Login {
     }
     signal?.throwIfAborted();
     return raceAbort(configuration, signal).catch((error: unknown) => {
-      throw fromOidcError(`discovery of '${settings.issuer}'`, error, signal);
+      throw fromOidcError(
+        `discovery of '${settings.issuer}'`,
+        error,
+        signal,
+        new SentSecrets([settings.clientSecret]),
+      );
     });
   };
 
-  const verifier = createAccessTokenVerifier({
-    issuer: settings.issuer,
-    audience: settings.audience,
-    ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
-    ...(options.clockToleranceSeconds === undefined
-      ? {}
-      : { clockToleranceSeconds: options.clockToleranceSeconds }),
-    ...(options.claims === undefined ? {} : { claims: options.claims }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-  });
+  const verifier = verifierFor(
+    validateVerifierOptions(
+      {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
+        ...(options.clockToleranceSeconds === undefined
+          ? {}
+          : { clockToleranceSeconds: options.clockToleranceSeconds }),
+        ...(options.claims === undefined ? {} : { claims: options.claims }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      },
+      'createLogin',
+    ),
+  );
 
   async function introspect(token: string, call: { signal?: AbortSignal } = {}) {
-    const config = await configure(call.signal);
-    try {
-      return await withSignal(call.signal, () => oidc.tokenIntrospection(config, token));
-    } catch (error) {
-      throw fromOidcError('token introspection', error, call.signal);
+    checkCall('login.introspect', call, ['signal']);
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new TypeError('login.introspect: token must be a non-empty string');
     }
+    const config = await configure(call.signal);
+    return perform('token introspection', call.signal, [token], () => oidc.tokenIntrospection(config, token));
   }
 
   async function sessionFrom(
@@ -249,6 +278,7 @@ export function createLogin(options: CreateLoginOptions): Login {
     clientId: settings.clientId,
 
     async createAuthorization(authorization = {}) {
+      checkCall('login.createAuthorization', authorization, AUTHORIZATION_OPTIONS);
       const config = await configure(authorization.signal);
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = authorization.state ?? oidc.randomState();
@@ -293,27 +323,23 @@ export function createLogin(options: CreateLoginOptions): Login {
           'handleCallback: checks must carry the state, nonce and codeVerifier of the authorization',
         );
       }
+      validateCallOptions('login.handleCallback', call, SESSION_CALL_OPTIONS);
       const config = await configure(call.signal);
       const current = typeof callbackUrl === 'string' ? new URL(callbackUrl) : callbackUrl;
-      let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
-      try {
-        response = await withSignal(call.signal, () =>
-          oidc.authorizationCodeGrant(
-            config,
-            current,
-            {
-              pkceCodeVerifier: checks.codeVerifier,
-              expectedState: checks.state,
-              expectedNonce: checks.nonce,
-              idTokenExpected: true,
-              ...(checks.maxAge === undefined ? {} : { maxAge: checks.maxAge }),
-            },
-            settings.resource === undefined ? undefined : { resource: settings.resource },
-          ),
-        );
-      } catch (error) {
-        throw fromOidcError('the login callback', error, call.signal);
-      }
+      const response = await perform('the login callback', call.signal, [checks.codeVerifier], () =>
+        oidc.authorizationCodeGrant(
+          config,
+          current,
+          {
+            pkceCodeVerifier: checks.codeVerifier,
+            expectedState: checks.state,
+            expectedNonce: checks.nonce,
+            idTokenExpected: true,
+            ...(checks.maxAge === undefined ? {} : { maxAge: checks.maxAge }),
+          },
+          settings.resource === undefined ? undefined : { resource: settings.resource },
+        ),
+      );
       return sessionFrom(response, call);
     },
 
@@ -321,19 +347,18 @@ export function createLogin(options: CreateLoginOptions): Login {
       if (typeof refreshToken !== 'string' || refreshToken.length === 0) {
         throw new LoginFailed('missing_refresh_token', 'there is no refresh token to redeem');
       }
-      const config = await configure(call.signal);
-      let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
-      try {
-        response = await withSignal(call.signal, () =>
-          oidc.refreshTokenGrant(
-            config,
-            refreshToken,
-            settings.resource === undefined ? undefined : { resource: settings.resource },
-          ),
-        );
-      } catch (error) {
-        throw fromOidcError('the refresh token grant', error, call.signal);
+      validateCallOptions('login.refresh', call, [...SESSION_CALL_OPTIONS, 'onRotated']);
+      if (call.onRotated !== undefined && typeof call.onRotated !== 'function') {
+        throw new TypeError('login.refresh: options.onRotated must be a function');
       }
+      const config = await configure(call.signal);
+      const response = await perform('the refresh token grant', call.signal, [refreshToken], () =>
+        oidc.refreshTokenGrant(
+          config,
+          refreshToken,
+          settings.resource === undefined ? undefined : { resource: settings.resource },
+        ),
+      );
       const rotated = response.refresh_token;
       if (call.onRotated !== undefined && typeof rotated === 'string' && rotated !== refreshToken) {
         await call.onRotated(rotated);
@@ -344,21 +369,29 @@ export function createLogin(options: CreateLoginOptions): Login {
     introspect,
 
     async revoke(token, call = {}) {
-      const config = await configure(call.signal);
-      try {
-        await withSignal(call.signal, () =>
-          oidc.tokenRevocation(
-            config,
-            token,
-            call.tokenTypeHint === undefined ? undefined : { token_type_hint: call.tokenTypeHint },
-          ),
-        );
-      } catch (error) {
-        throw fromOidcError('token revocation', error, call.signal);
+      checkCall('login.revoke', call, ['signal', 'tokenTypeHint']);
+      if (typeof token !== 'string' || token.length === 0) {
+        throw new TypeError('login.revoke: token must be a non-empty string');
       }
+      if (
+        call.tokenTypeHint !== undefined &&
+        call.tokenTypeHint !== 'refresh_token' &&
+        call.tokenTypeHint !== 'access_token'
+      ) {
+        throw new TypeError("login.revoke: options.tokenTypeHint must be 'refresh_token' or 'access_token'");
+      }
+      const config = await configure(call.signal);
+      await perform('token revocation', call.signal, [token], () =>
+        oidc.tokenRevocation(
+          config,
+          token,
+          call.tokenTypeHint === undefined ? undefined : { token_type_hint: call.tokenTypeHint },
+        ),
+      );
     },
 
     async verifyAccessToken(token, call = {}) {
+      validateCallOptions('login.verifyAccessToken', call, SESSION_CALL_OPTIONS);
       const { session } = await verifier.verify(token, {
         ...call,
         revalidate: async (revalidation) => {
@@ -379,6 +412,7 @@ export function createLogin(options: CreateLoginOptions): Login {
     },
 
     async logoutUrl(logout = {}) {
+      checkCall('login.logoutUrl', logout, ['idTokenHint', 'postLogoutRedirectUri', 'state']);
       const config = await configure(undefined);
       return oidc.buildEndSessionUrl(config, {
         ...(logout.idTokenHint === undefined ? {} : { id_token_hint: logout.idTokenHint }),
@@ -391,4 +425,31 @@ export function createLogin(options: CreateLoginOptions): Login {
     },
   };
   return Object.freeze(login);
+}
+
+/** Per-call options of the calls that create a session. */
+const SESSION_CALL_OPTIONS = [
+  'signal',
+  'sessionId',
+  'mode',
+] as const satisfies readonly (keyof SessionCallOptions)[];
+
+const AUTHORIZATION_OPTIONS = [
+  'maxAge',
+  'acrValues',
+  'prompt',
+  'state',
+  'scope',
+  'loginHint',
+  'signal',
+] as const satisfies readonly (keyof CreateAuthorizationOptions)[];
+
+/** A method's options must be an object with known keys and, when given, an AbortSignal as `signal`. */
+function checkCall(where: string, call: object, known: readonly string[]): void {
+  if (typeof call !== 'object' || call === null) throw new TypeError(`${where}: options must be an object`);
+  assertKnownOptions(where, call, known);
+  const { signal } = call as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${where}: options.signal must be an AbortSignal`);
+  }
 }

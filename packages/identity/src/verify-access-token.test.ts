@@ -235,6 +235,54 @@ describe('verifyAccessToken', () => {
   });
 });
 
+describe('verifyAccessToken messages', () => {
+  const messageOf = async (token: string | Promise<string>) =>
+    ((await verifyAccessToken(await token, options()).catch((caught: unknown) => caught)) as Error).message;
+
+  it('names the audience it expected and the one the token carried', async () => {
+    const message = await messageOf(
+      idp.sign({ aud: ['https://other-api.example/', 'https://third.example/'] }),
+    );
+    expect(message).toContain(
+      `the token is for audience 'https://other-api.example/', 'https://third.example/', this API expects '${AUDIENCE}'`,
+    );
+  });
+
+  it('names the issuer it trusts and the one that issued the token', async () => {
+    const message = await messageOf(idp.sign({ iss: 'https://evil.example' }));
+    expect(message).toContain(`issued by 'https://evil.example', this verifier trusts '${idp.issuer}'`);
+  });
+
+  it('says an opaque token is not an RFC 9068 JWT, and what to do', async () => {
+    const message = await messageOf('plain-opaque-access-token-123');
+    expect(message).toMatch(/not a JWT access token \(RFC 9068\) but an opaque one/);
+    expect(message).toContain('request an audience/resource');
+    expect(message).toContain('introspection');
+    expect(message).not.toContain('plain-opaque-access-token-123');
+  });
+
+  it('says an encrypted token is a JWE', async () => {
+    expect(await messageOf('aaaa.bbbb.cccc.dddd.eeee')).toContain('encrypted (JWE, five parts)');
+  });
+
+  it('says an ID token is not an access token', async () => {
+    const message = await messageOf(idp.sign({ nonce: 'n' }, { header: { typ: 'JWT' } }));
+    expect(message).toContain("typ is 'JWT', an RFC 9068 access token has 'at+jwt'");
+    expect(message).toContain('looks like an ID token');
+  });
+
+  it('names the kid no key matches, and where the keys came from', async () => {
+    const message = await messageOf(idp.sign({}, { header: { kid: 'no-such-key' } }));
+    expect(message).toContain(`no key in ${idp.jwksUri} matches the token's kid 'no-such-key'`);
+  });
+
+  it('names the algorithm it refused and the allowed ones, without control characters', async () => {
+    const token = `${encode({ alg: 'none\nforged line', typ: 'at+jwt' })}.${encode({ iss: idp.issuer, sub: 'm' })}.`;
+    const message = await messageOf(token);
+    expect(message).toContain("signed with 'none?forged line', allowed: ES256, RS256, PS256, EdDSA");
+  });
+});
+
 describe('createAccessTokenVerifier', () => {
   it.each([
     ['HS256', { algorithms: ['HS256'] }],

@@ -4,7 +4,13 @@ import { applyClaimMapping, type ClaimMapping, ClaimTypeError } from './claim-ma
 import { TokenVerificationFailed } from './errors';
 import { fromJoseError } from './internal/jose-errors';
 import { discoverJwksUri, keySetFor } from './internal/key-sets';
-import { type Settings, validateVerifierOptions } from './internal/verifier-settings';
+import {
+  CALL_OPTIONS,
+  type Settings,
+  VERIFIER_OPTIONS,
+  validateCallOptions,
+  validateVerifierOptions,
+} from './internal/verifier-settings';
 
 /** How to verify access tokens: the trusted issuer, this API's audience, and the rules around them. */
 export interface AccessTokenVerifierOptions {
@@ -61,14 +67,19 @@ export interface AccessTokenVerifier {
 /**
  * Builds a verifier for RFC 9068 JWT access tokens, with its options checked now. Keys come from a cached remote JWKS.
  *
- * @throws TypeError when the options are malformed (e.g. an `HS256` or `none` algorithm)
+ * @throws TypeError when an option is malformed (e.g. an `HS256` or `none` algorithm) or unknown, naming it
  * @example
  * const verify = createAccessTokenVerifier({ issuer: 'https://id.acme.example/', audience: 'https://api.acme.example/' });
  * const session = await verify(bearerToken);
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
-  const settings = validateVerifierOptions(options);
+  return verifierFor(validateVerifierOptions(options, 'createAccessTokenVerifier'));
+}
+
+/** @internal A verifier for checked settings (`createLogin` builds its own under its name). */
+export function verifierFor(settings: Settings): AccessTokenVerifier {
   const verify = async (token: string, call: VerifyCallOptions = {}): Promise<VerifiedAccessToken> => {
+    validateCallOptions('verify', call, CALL_OPTIONS);
     call.signal?.throwIfAborted();
     checkShape(token, settings.maxTokenLength);
     const claims = await verifyClaims(token, settings, call.signal);
@@ -88,12 +99,18 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
  *
  * @throws TokenVerificationFailed (`GateDenied` `NO_SESSION`) with `reason` `expired`, `not_yet_valid`, `issuer`,
  * `audience`, `algorithm`, `signature`, `unknown_key`, `typ`, `claims`, `malformed`, `too_large`, `jwks`, `discovery`
- * @throws TypeError when the options are malformed
+ * @throws TypeError when an option is malformed or unknown (a likely typo), naming it
  * @example const session = await verifyAccessToken(token, { issuer, audience: 'https://api.acme.example/' });
  */
 export function verifyAccessToken(token: string, options: VerifyAccessTokenOptions): Promise<AgentSession> {
   const { signal, sessionId, mode, subjectToken, revalidate, ...verifierOptions } = options ?? {};
-  return createAccessTokenVerifier(verifierOptions as AccessTokenVerifierOptions)(token, {
+  const where = 'verifyAccessToken';
+  const settings = validateVerifierOptions(verifierOptions as AccessTokenVerifierOptions, where, [
+    ...VERIFIER_OPTIONS,
+    ...CALL_OPTIONS,
+  ]);
+  validateCallOptions(where, { signal, sessionId, mode, subjectToken, revalidate }, CALL_OPTIONS);
+  return verifierFor(settings)(token, {
     ...(signal === undefined ? {} : { signal }),
     ...(sessionId === undefined ? {} : { sessionId }),
     ...(mode === undefined ? {} : { mode }),
@@ -113,7 +130,19 @@ function checkShape(token: unknown, maxTokenLength: number): asserts token is st
     );
   }
   if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) {
-    throw new TokenVerificationFailed('malformed', 'the token is not a compact JWS (three base64url parts)');
+    const parts = token.split('.').length;
+    throw new TokenVerificationFailed(
+      'malformed',
+      parts === 1
+        ? 'the token is not a JWT access token (RFC 9068) but an opaque one. If the provider issued it: request ' +
+            'an audience/resource (RFC 8707 `resource`, or `audience` at Auth0) so it issues a JWT, or check the ' +
+            'token by introspection (createLogin().introspect)'
+        : parts === 5
+          ? 'the token is encrypted (JWE, five parts), not a signed RFC 9068 access token: providers such as ' +
+            'Auth0 issue these when no audience is requested. Request the API as audience/resource, or turn off ' +
+            'access-token encryption for it'
+          : `the token is not a compact JWS (three base64url parts separated by dots; it has ${parts} parts)`,
+    );
   }
 }
 
@@ -139,7 +168,12 @@ async function verifyClaims(
     ));
   } catch (error) {
     if (signal?.aborted && error === signal.reason) throw error;
-    throw fromJoseError(error);
+    throw fromJoseError(error, token, {
+      issuer: settings.issuer,
+      audience: settings.audience,
+      algorithms: settings.algorithms,
+      jwksUri,
+    });
   }
   const now = Math.floor(Date.now() / 1000);
   if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) {

@@ -23,7 +23,7 @@ export interface TokenExchangeFailedOptions {
   failure: TokenExchangeFailure;
   /** OAuth `error` code from the response body (`invalid_grant`, `invalid_client`, …). */
   error?: string;
-  /** OAuth `error_description` from the response body (redacted). */
+  /** OAuth `error_description` from the response body or challenge (redacted; the vault masks what it sent). */
   errorDescription?: string;
   /** HTTP status of the token endpoint's response. */
   status?: number;

@@ -52,8 +52,14 @@ export interface TokenVaultOptions {
   encryptionKey?: Uint8Array | string;
   /** Which of the user's tokens is the subject token. @default 'access_token' */
   subjectTokenType?: 'access_token' | 'refresh_token';
-  /** Builds the link that asks the user to connect an account; put into `CONNECTION_REQUIRED` details. */
-  connectUrl?: (input: ConnectUrlInput) => string;
+  /**
+   * Builds the link where the user connects the account (or grants more scopes); the vault puts it in the
+   * `CONNECTION_REQUIRED` interrupt's `details.connectUrl`. The vault cannot know this link: it is your app's connect
+   * page, or the provider's (with the embedded dev server: `${issuer}connections/<connection>/connect?scopes=<a b>`).
+   * Without it the interrupt carries no link and its message says so. A function that throws, or returns anything but
+   * a non-empty string or URL, denies the call (`GUARD_FAILED`).
+   */
+  connectUrl?: (input: ConnectUrlInput) => string | URL;
   /**
    * Auth0 dialect: the `login_hint` to send, e.g. the user's id at the external provider when they have several
    * accounts. A server that checks it against the subject token refuses a session whose token is another user's.
@@ -120,9 +126,10 @@ export interface TokenVault {
  * Creates a token-vault client: exchanges the user's token for short-lived third-party tokens (RFC 8693 or Auth0
  * dialect) through `openid-client`, caches them per user, connection and scope set, and fails closed.
  *
- * @throws TypeError on invalid options
+ * @throws TypeError on an invalid option or an unknown one (a likely typo), naming it
  * @example
- * const vault = createTokenVault({ issuer, clientId, clientSecret, dialect: 'auth0' });
+ * const vault = createTokenVault({ issuer, clientId, clientSecret, dialect: 'auth0',
+ *   connectUrl: ({ connection, scopes }) => `https://app.example/connect/${connection}?scopes=${scopes.join('+')}` });
  */
 export function createTokenVault(options: TokenVaultOptions): TokenVault {
   const resolved = resolveOptions(options);
@@ -229,8 +236,9 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     const requiredScopes = [...new Set([...scopes, ...granted])].sort();
     let connectUrl: string | undefined;
     if (resolved.connectUrl && (failed.failure === 'not_connected' || failed.failure === 'missing_scopes')) {
+      let link: unknown;
       try {
-        connectUrl = resolved.connectUrl({
+        link = resolved.connectUrl({
           connection,
           scopes: requiredScopes,
           session: toSessionView(session),
@@ -239,6 +247,14 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
         return new GateDenied('GUARD_FAILED', `connectUrl for connection '${connection}' failed`, {
           cause: safeCause(error),
         });
+      }
+      connectUrl =
+        link instanceof URL ? link.href : typeof link === 'string' && link.length > 0 ? link : undefined;
+      if (connectUrl === undefined) {
+        return new GateDenied(
+          'GUARD_FAILED',
+          `connectUrl for connection '${connection}' must return the link as a non-empty string or URL`,
+        );
       }
     }
     return toGateError(failed, { connection, requiredScopes, connectUrl });

@@ -27,6 +27,55 @@ const dialects = [
   ['auth0', 'auth0'],
 ] as const;
 
+describe('the connect link of CONNECTION_REQUIRED', () => {
+  const read = { connection: CONNECTION, scopes: ['events.read'] };
+
+  it('carries connectUrl, which opens the dev server connect page', async () => {
+    const error = await rejectionOf(vaultFor(server).getToken(alice.session, read));
+    const { connectUrl } = (error as GateInterrupt<'CONNECTION_REQUIRED'>).details;
+    expect(connectUrl).toBe(
+      `${server.issuer.replace(/\/$/, '')}/connections/${CONNECTION}/connect?scopes=events.read`,
+    );
+    expect((error as Error).message).not.toContain('no connect link');
+    // A real route: it asks for a login (a missing one would be 404).
+    const page = await fetch(connectUrl as string, { headers: { accept: 'application/json' } });
+    expect(page.status).toBe(401);
+    await page.body?.cancel();
+  });
+
+  it('says there is no link, and how to get one, when the vault has no connectUrl', async () => {
+    const error = await rejectionOf(
+      vaultFor(server, { connectUrl: undefined }).getToken(alice.session, read),
+    );
+    expect(error).toMatchObject({
+      code: 'CONNECTION_REQUIRED',
+      message: expect.stringContaining(
+        'no connect link: give createTokenVault a connectUrl option to put one in details.connectUrl',
+      ),
+    });
+    expect((error as GateInterrupt).details).not.toHaveProperty('connectUrl');
+  });
+
+  it('takes a URL object and hands on its href', async () => {
+    const vault = vaultFor(server, {
+      connectUrl: ({ connection }) => new URL(`https://app.example/connect/${connection}`),
+    });
+    const error = await rejectionOf(vault.getToken(alice.session, read));
+    expect((error as GateInterrupt).details.connectUrl).toBe(`https://app.example/connect/${CONNECTION}`);
+    expect(JSON.stringify((error as GateInterrupt).toJSON())).toContain(
+      `"connectUrl":"https://app.example/connect/${CONNECTION}"`,
+    );
+  });
+
+  it('denies GUARD_FAILED when connectUrl returns no link', async () => {
+    const vault = vaultFor(server, { connectUrl: (() => undefined) as never });
+    await expect(vault.getToken(alice.session, read)).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      message: `connectUrl for connection '${CONNECTION}' must return the link as a non-empty string or URL`,
+    });
+  });
+});
+
 describe('createTokenVault().getToken', () => {
   it.each([
     ['rfc8693', 'access_token'],
@@ -178,14 +227,32 @@ describe('createTokenVault().getToken', () => {
     await server.connections.connect(alice.session.user.sub, CONNECTION, { scopes: ['events.read'] });
     await expect(
       vaultFor(server).getToken(alice.session, { connection: CONNECTION, scopes: ['mail.send'] }),
-    ).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { error: 'invalid_scope', failure: 'failed' } });
+    ).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringContaining(': the connection does not offer one of the requested scopes'),
+      details: { error: 'invalid_scope', failure: 'failed' },
+    });
   });
 
   it('denies GUARD_FAILED when the client secret is wrong', async () => {
     const vault = vaultFor(server, { clientSecret: 'not-the-secret' });
     await expect(
       vault.getToken(alice.session, { connection: CONNECTION, scopes: ['events.read'] }),
-    ).rejects.toMatchObject({ code: 'GUARD_FAILED', details: { error: 'invalid_client' } });
+    ).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringContaining(': check clientId and clientSecret / privateKeyJwt'),
+      details: { error: 'invalid_client' },
+    });
+  });
+
+  it('says a connection name the server does not know is not a connect problem (invalid_target)', async () => {
+    await expect(
+      vaultFor(server).getToken(alice.session, { connection: 'acme-calender', scopes: ['events.read'] }),
+    ).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringContaining(': the server knows no such connection (check its name)'),
+      details: { error: 'invalid_target', failure: 'failed' },
+    });
   });
 
   it('authenticates with private_key_jwt when given a key (the dev client is not registered for it)', async () => {

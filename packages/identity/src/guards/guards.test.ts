@@ -227,6 +227,7 @@ describe('requireActiveSession', () => {
       (await run(createSession({ sub: 'a', mode: 'background' }), requireActiveSession())).error,
     ).toMatchObject({
       code: 'NO_SESSION',
+      message: expect.stringContaining('it has no revalidate() (create it with createBackgroundSession'),
     });
     expect((await run(createSession({ sub: 'a' }), requireActiveSession())).ran).toBe(true);
   });

@@ -8,8 +8,12 @@ import { AgentGateError, defineGuard, GateDenied, type Guard, safeCause } from '
  * @throws GateDenied `NO_SESSION`, or the `GateInterrupt` `STEP_UP_REQUIRED` the session's `revalidate` raised
  * @example gate.protect(sendReport, [requireActiveSession(), requireScopes('reports:send')], run);
  */
-export function requireActiveSession(): Guard {
+export function requireActiveSession(...unexpected: never[]): Guard {
   const name = 'requireActiveSession';
+  if (unexpected.length > 0) {
+    // It has no options: whatever was passed would be dropped without a word.
+    throw new TypeError(`${name}: takes no arguments (it re-checks through session.revalidate())`);
+  }
   return defineGuard({
     name,
     kind: 'identity',
@@ -18,7 +22,8 @@ export function requireActiveSession(): Guard {
         if (session.mode === 'background') {
           throw new GateDenied(
             'NO_SESSION',
-            `the background session for '${tool.name}' cannot be re-checked`,
+            `the background session for '${tool.name}' cannot be re-checked: it has no revalidate() (create it with ` +
+              'createBackgroundSession, or give createSession a revalidate)',
             {
               guard: name,
             },

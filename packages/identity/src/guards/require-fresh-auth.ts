@@ -1,4 +1,4 @@
-import { defineGuard, GateInterrupt, type Guard, isGateInterrupt } from '@agentgate/core';
+import { assertKnownOptions, defineGuard, GateInterrupt, type Guard, isGateInterrupt } from '@agentgate/core';
 
 /** Options of {@link requireFreshAuth}. */
 export interface RequireFreshAuthOptions {
@@ -28,9 +28,17 @@ export interface StepUpDetails {
  * @example requireFreshAuth({ maxAgeSeconds: 300, acr: 'urn:agentgate:loa:2' })
  */
 export function requireFreshAuth(options: RequireFreshAuthOptions): Guard {
-  const { maxAgeSeconds } = options ?? {};
+  const where = 'requireFreshAuth';
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${where}: pass options, e.g. requireFreshAuth({ maxAgeSeconds: 300 })`);
+  }
+  assertKnownOptions(where, options, ['maxAgeSeconds', 'acr', 'now']);
+  const { maxAgeSeconds } = options;
   if (typeof maxAgeSeconds !== 'number' || !Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 0) {
-    throw new TypeError('requireFreshAuth: maxAgeSeconds must be a non-negative integer');
+    throw new TypeError(`${where}: options.maxAgeSeconds must be a non-negative integer of seconds`);
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new TypeError(`${where}: options.now must be a function returning epoch milliseconds`);
   }
   const acr =
     options.acr === undefined
@@ -42,7 +50,7 @@ export function requireFreshAuth(options: RequireFreshAuthOptions): Guard {
     acr !== undefined &&
     (acr.length === 0 || acr.some((value) => typeof value !== 'string' || value.length === 0))
   ) {
-    throw new TypeError('requireFreshAuth: acr must be a non-empty string or list of strings');
+    throw new TypeError(`${where}: options.acr must be a non-empty string or list of strings`);
   }
   const now = options.now ?? Date.now;
   const name = `requireFreshAuth(${maxAgeSeconds}s${acr === undefined ? '' : ` ${acr.join(' ')}`})`;

@@ -1,4 +1,4 @@
-import { defineGuard, GateDenied, type Guard } from '@agentgate/core';
+import { assertKnownOptions, defineGuard, GateDenied, type Guard } from '@agentgate/core';
 import { checkNames } from '../internal/check-names';
 
 /** Options of {@link requireRoles}. */
@@ -16,11 +16,14 @@ export interface RequireRolesOptions {
  */
 export function requireRoles(...input: [...roles: string[], options: RequireRolesOptions] | string[]): Guard {
   const last = input.at(-1);
-  const options: RequireRolesOptions = typeof last === 'object' && last !== null ? last : {};
-  const roles = (typeof last === 'object' ? input.slice(0, -1) : input) as string[];
+  const hasOptions = typeof last === 'object' && last !== null && !Array.isArray(last);
+  const options: RequireRolesOptions = hasOptions ? (last as RequireRolesOptions) : {};
+  const roles = (hasOptions ? input.slice(0, -1) : input) as string[];
+  if (hasOptions) assertKnownOptions('requireRoles', options, ['match']);
   checkNames('requireRoles', roles, 'role');
   const match = options.match ?? 'all';
-  if (match !== 'all' && match !== 'any') throw new TypeError("requireRoles: match must be 'all' or 'any'");
+  if (match !== 'all' && match !== 'any')
+    throw new TypeError("requireRoles: options.match must be 'all' or 'any'");
   const name = `requireRoles(${roles.join(match === 'any' ? ' | ' : ' ')})`;
   return defineGuard({
     name,

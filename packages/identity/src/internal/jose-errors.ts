@@ -1,12 +1,36 @@
-import { errors } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  type ProtectedHeaderParameters,
+} from 'jose';
 import { type TokenRejectionReason, TokenVerificationFailed } from '../errors';
 
-/** Turns a `jose` verification error into a `TokenVerificationFailed` with a reason. Never quotes the token. */
-export function fromJoseError(error: unknown): TokenVerificationFailed {
+/** What the verifier expected, so a refusal can say what it wanted and what the token carried. */
+export interface Expectations {
+  issuer: string;
+  audience: string | readonly string[];
+  algorithms: readonly string[];
+  jwksUri: string;
+}
+
+/**
+ * Turns a `jose` verification error into a `TokenVerificationFailed` with a reason and a message that says what was
+ * expected and what the token carried (issuer, audience, `typ`, `alg`, `kid`, times: none of them secret). Never quotes
+ * the token.
+ */
+export function fromJoseError(
+  error: unknown,
+  token: string,
+  expected: Expectations,
+): TokenVerificationFailed {
   if (TokenVerificationFailed.isInstance(error)) return error;
   const reason = reasonOf(error);
   const message = error instanceof Error ? error.message : String(error);
-  return new TokenVerificationFailed(reason, describe(reason, message), { cause: error });
+  return new TokenVerificationFailed(reason, describe(reason, message, carried(token), expected), {
+    cause: error,
+  });
 }
 
 function reasonOf(error: unknown): TokenRejectionReason {
@@ -38,28 +62,66 @@ function reasonOf(error: unknown): TokenRejectionReason {
   return 'jwks';
 }
 
-function describe(reason: TokenRejectionReason, detail: string): string {
+/** The header and claims as the token states them (unverified: used only to explain a refusal). */
+function carried(token: string): { header: ProtectedHeaderParameters; claims: JWTPayload } {
+  let header: ProtectedHeaderParameters = {};
+  let claims: JWTPayload = {};
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    // Unreadable: the message falls back to jose's own words.
+  }
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    // As above.
+  }
+  return { header, claims };
+}
+
+/** A claim or header value as it may appear in a message: short, and quoted; `none` when absent. */
+function shown(value: unknown): string {
+  if (value === undefined || value === null) return 'none';
+  if (Array.isArray(value)) return value.map(shown).join(', ');
+  // Header values are unverified when a refusal quotes them: no control characters (log forging), bounded length.
+  const text = (typeof value === 'string' ? value : JSON.stringify(value)).replace(/\p{Cc}/gu, '?');
+  return `'${text.length > 200 ? `${text.slice(0, 200)}…` : text}'`;
+}
+
+function describe(
+  reason: TokenRejectionReason,
+  detail: string,
+  { header, claims }: { header: ProtectedHeaderParameters; claims: JWTPayload },
+  expected: Expectations,
+): string {
   switch (reason) {
     case 'expired':
-      return `the token has expired (${detail})`;
+      return typeof claims.exp === 'number'
+        ? `the token expired at ${new Date(claims.exp * 1000).toISOString()} (${detail})`
+        : `the token has expired (${detail})`;
     case 'not_yet_valid':
       return `the token is not valid yet (${detail})`;
     case 'issuer':
-      return 'the token was issued by another issuer';
+      return `the token was issued by ${shown(claims.iss)}, this verifier trusts ${shown(expected.issuer)} (issuers must match exactly, trailing slash included)`;
     case 'audience':
-      return 'the token is meant for another audience';
-    case 'typ':
-      return `the token is not an RFC 9068 access token (typ at+jwt): ${detail}`;
+      return `the token is for audience ${shown(claims.aud)}, this API expects ${shown(expected.audience)} (ask the provider for a token with resource/audience ${shown(expected.audience)})`;
+    case 'typ': {
+      const idToken = claims.nonce !== undefined || claims.at_hash !== undefined;
+      return (
+        `the token's typ is ${shown(header.typ)}, an RFC 9068 access token has 'at+jwt'` +
+        (idToken ? ': this looks like an ID token; send the access token instead' : '')
+      );
+    }
     case 'algorithm':
-      return `the token's signing algorithm is not allowed (${detail})`;
+      return `the token is signed with ${shown(header.alg)}, allowed: ${expected.algorithms.join(', ')}`;
     case 'signature':
-      return 'the token signature does not verify';
+      return `the token signature does not verify with the issuer's key ${shown(header.kid)}`;
     case 'unknown_key':
-      return `no key of the issuer matches the token (${detail})`;
+      return `no key in ${expected.jwksUri} matches the token's kid ${shown(header.kid)} (${detail})`;
     case 'malformed':
       return `the token is not a well-formed JWT (${detail})`;
     case 'jwks':
-      return `the issuer's signing keys could not be fetched (${detail})`;
+      return `the issuer's signing keys could not be fetched from ${expected.jwksUri} (${detail})`;
     default:
       return detail;
   }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 
@@ -13,6 +13,8 @@ export interface LocalIssuer {
   requests: string[];
   /** Tokens its RFC 7662 introspection endpoint reports inactive. */
   revoked: Set<string>;
+  /** The form parameters of the last token request, as received (its token endpoint refuses every request). */
+  lastTokenRequest: URLSearchParams | undefined;
   /** Signs an access token (typ at+jwt) with sane defaults; `claims` and `header` override them. */
   sign(claims?: JWTPayload, options?: SignOptions): Promise<string>;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startLocalIssuer(options: { kid?: string } = {}): Promise<
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
   const requests: string[] = [];
   const revoked = new Set<string>();
+  const state: { lastTokenRequest: URLSearchParams | undefined } = { lastTokenRequest: undefined };
   let base = '';
   const server: Server = createServer(async (request, response) => {
     requests.push(request.url ?? '');
@@ -49,17 +52,33 @@ export async function startLocalIssuer(options: { kid?: string } = {}): Promise<
       );
       return;
     }
+    if (request.url === '/token' && request.method === 'POST') {
+      // A careless server: it refuses every grant and quotes back, bare, every value it was sent and the secret.
+      const { form, secret } = await readClientRequest(request);
+      state.lastTokenRequest = form;
+      const values = [...form.entries()].filter(([name]) => name !== 'grant_type').map(([, value]) => value);
+      response.statusCode = 400;
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify({
+          error: 'invalid_grant',
+          error_description: `cannot use ${[...values, secret].join(' | ')}`,
+        }),
+      );
+      return;
+    }
     if (request.url === '/introspect' && request.method === 'POST') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('token') ?? '';
-      // RFC 6749 §2.3.1: the id and secret are form-encoded before base64.
-      const basic = atob((request.headers.authorization ?? '').replace(/^Basic /, ''));
-      const [id = '', secret = ''] = basic
-        .split(':')
-        .map((part) => decodeURIComponent(part.replaceAll('+', ' ')));
+      const { form, id, secret } = await readClientRequest(request);
+      const token = form.get('token') ?? '';
       const authorized = id === 'agent-app' && secret === 'agent-secret';
       response.statusCode = authorized ? 200 : 401;
+      if (!authorized) {
+        // Quotes the wrong secret and the token back in its challenge, as a careless server might.
+        response.setHeader(
+          'www-authenticate',
+          `Basic realm="idp", error="invalid_client", error_description="no client with secret ${secret} may introspect ${token}"`,
+        );
+      }
       response.setHeader('content-type', 'application/json');
       response.end(
         JSON.stringify(
@@ -83,7 +102,7 @@ export async function startLocalIssuer(options: { kid?: string } = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  return Object.assign(state, {
     issuer: `${base}/`,
     jwksUri: `${base}/jwks`,
     kid,
@@ -91,7 +110,7 @@ export async function startLocalIssuer(options: { kid?: string } = {}): Promise<
     publicJwk,
     requests,
     revoked,
-    async sign(claims = {}, signOptions = {}) {
+    async sign(claims: JWTPayload = {}, signOptions: SignOptions = {}) {
       const now = Math.floor(Date.now() / 1000);
       const payload: JWTPayload = {
         iss: `${base}/`,
@@ -113,5 +132,23 @@ export async function startLocalIssuer(options: { kid?: string } = {}): Promise<
     },
     close: () =>
       new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
-  };
+  });
+}
+
+/** The form body of a client request and its client credentials (HTTP Basic, else `client_secret` in the body). */
+async function readClientRequest(
+  request: IncomingMessage,
+): Promise<{ form: URLSearchParams; id: string; secret: string }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const header = request.headers.authorization ?? '';
+  if (!header.startsWith('Basic ')) {
+    return { form, id: form.get('client_id') ?? '', secret: form.get('client_secret') ?? '' };
+  }
+  // RFC 6749 §2.3.1: the id and secret are form-encoded before base64.
+  const [id = '', secret = ''] = atob(header.slice('Basic '.length))
+    .split(':')
+    .map((part) => decodeURIComponent(part.replaceAll('+', ' ')));
+  return { form, id, secret };
 }

@@ -1,4 +1,4 @@
-import { raceAbort, sleep } from '@agentgate/core';
+import { raceAbort, SentSecrets, sleep } from '@agentgate/core';
 import * as client from 'openid-client';
 import { TokenExchangeFailed, type TokenExchangeFailure } from '../errors';
 import { classifyOAuthError, type Dialect, type ExchangeRequest, exchangeParameters } from './dialects';
@@ -23,10 +23,13 @@ const BACKOFF_BASE_MS = 50;
 export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
   let discovered: Promise<client.Configuration> | undefined;
 
+  /** The vault's fetch with the caller's signal wired in; `sent` records the secrets each request carries. */
   const fetchFor =
-    (signal: AbortSignal | undefined): client.CustomFetch =>
-    (url, init) =>
-      options.fetch(url, signal ? { ...init, signal: combine(init.signal, signal) } : init);
+    (signal: AbortSignal | undefined, sent?: SentSecrets): client.CustomFetch =>
+    (url, init) => {
+      sent?.record(init as RequestInit);
+      return options.fetch(url, signal ? { ...init, signal: combine(init.signal, signal) } : init);
+    };
 
   function discover(signal: AbortSignal | undefined): Promise<client.Configuration> {
     discovered ??= client
@@ -46,6 +49,7 @@ export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
   function configurationFor(
     base: client.Configuration,
     signal: AbortSignal | undefined,
+    sent: SentSecrets,
   ): client.Configuration {
     const configuration = new client.Configuration(
       base.serverMetadata(),
@@ -54,19 +58,23 @@ export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
       options.clientAuthentication,
     );
     configuration.timeout = options.timeoutMs / 1000;
-    configuration[client.customFetch] = fetchFor(signal);
+    configuration[client.customFetch] = fetchFor(signal, sent);
     if (options.allowInsecureRequests) client.allowInsecureRequests(configuration);
     return configuration;
   }
 
-  async function attempt(request: ExchangeRequest, signal: AbortSignal | undefined): Promise<IssuedToken> {
+  async function attempt(
+    request: ExchangeRequest,
+    signal: AbortSignal | undefined,
+    sent: SentSecrets,
+  ): Promise<IssuedToken> {
     let discoveredConfiguration: client.Configuration;
     try {
       discoveredConfiguration = await discover(signal);
     } catch (error) {
       throw new DiscoveryFailed(options.issuer, error);
     }
-    const configuration = configurationFor(discoveredConfiguration, signal);
+    const configuration = configurationFor(discoveredConfiguration, signal, sent);
     const { grantType, parameters } = exchangeParameters(options.dialect, request);
     const response = await client.genericGrantRequest(configuration, grantType, parameters);
     if (typeof response.access_token !== 'string' || response.access_token.length === 0) {
@@ -90,14 +98,16 @@ export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
   return {
     async exchange(request, signal) {
       const attempts = options.retries + 1;
+      // Everything secret this exchange sends, so no server text that echoes it reaches an error or the audit log.
+      const sent = new SentSecrets([request.subjectToken, options.clientSecret]);
       for (let number = 1; ; number += 1) {
         try {
-          return await attempt(request, signal);
+          return await attempt(request, signal, sent);
         } catch (error) {
-          const failed = toExchangeFailed(options.dialect, request.connection, error, signal, number);
+          const failed = toExchangeFailed(options.dialect, request.connection, error, signal, number, sent);
           if (failed.failure !== 'unavailable' || number >= attempts) throw failed;
           await sleep(BACKOFF_BASE_MS * 2 ** (number - 1), signal).catch(() => {
-            throw toExchangeFailed(options.dialect, request.connection, signal?.reason, signal, number);
+            throw toExchangeFailed(options.dialect, request.connection, signal?.reason, signal, number, sent);
           });
         }
       }
@@ -105,24 +115,32 @@ export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
   };
 }
 
-/** Turns whatever `openid-client` or fetch threw into a classified, redacted {@link TokenExchangeFailed}. */
+/**
+ * Turns whatever `openid-client` or fetch threw into a classified, redacted {@link TokenExchangeFailed}: the one place
+ * where server text (`error`, `error_description`, a `WWW-Authenticate` challenge, library messages) becomes vault
+ * text. Every value in `sent` — what this client sent — is masked in the message, the description and the cause
+ * chain, whether or not it looks like a token.
+ */
 export function toExchangeFailed(
   dialect: Dialect,
   connection: string,
   thrown: unknown,
   signal: AbortSignal | undefined,
   attempts: number,
+  sent: SentSecrets,
 ): TokenExchangeFailed {
   const phase = thrown instanceof DiscoveryFailed ? `discovery of ${thrown.issuer}: ` : '';
   const error = thrown instanceof DiscoveryFailed ? thrown.cause : thrown;
   // TokenExchangeFailed keeps only a reduced copy of `error` as its cause: openid-client's own error may carry the whole
   // token response body (the issued token with it) when one field of it is malformed.
-  const base = { connection, attempts, cause: error };
+  const base = { connection, attempts, cause: sent.scrubCause(error) };
   const describe = (failure: TokenExchangeFailure, what: string, extra: Partial<TokenExchangeFailed> = {}) =>
     new TokenExchangeFailed(
-      `token exchange for connection '${connection}' (${dialect}) failed: ${phase}${what}` +
-        (attempts > 1 ? ` after ${attempts} attempts` : ''),
-      { ...base, failure, ...stripUndefined(extra) },
+      sent.scrub(
+        `token exchange for connection '${connection}' (${dialect}) failed: ${phase}${what}` +
+          (attempts > 1 ? ` after ${attempts} attempts` : ''),
+      ),
+      { ...base, failure, ...stripUndefined(scrubFacts(extra, sent)) },
     );
   if (signal?.aborted) return describe('aborted', 'the caller aborted it');
   if (error instanceof client.ResponseBodyError) {
@@ -130,7 +148,7 @@ export function toExchangeFailed(
     const failure = classifyOAuthError(error.error, description, error.status);
     return describe(
       failure,
-      `${error.error}${description ? ` (${description})` : ''} [HTTP ${error.status}]`,
+      `${error.error}${description ? ` (${description})` : ''} [HTTP ${error.status}]${hintFor(error.error, dialect)}`,
       {
         error: error.error,
         ...(description ? { errorDescription: description } : {}),
@@ -144,7 +162,7 @@ export function toExchangeFailed(
     const description = challenge?.parameters.error_description ?? '';
     return describe(
       classifyOAuthError(code, description, error.status),
-      `${code}${description ? ` (${description})` : ''} [HTTP ${error.status}]`,
+      `${code}${description ? ` (${description})` : ''} [HTTP ${error.status}]${hintFor(code, dialect)}`,
       { error: code, ...(description ? { errorDescription: description } : {}), status: error.status },
     );
   }
@@ -164,6 +182,32 @@ export function toExchangeFailed(
     return describe('unavailable', `the authorization server could not be reached (${error.message})`);
   }
   return describe('failed', error instanceof Error ? error.message : String(error));
+}
+
+/** What to check for OAuth errors that connecting the account again would not fix. */
+function hintFor(code: string, dialect: Dialect): string {
+  switch (code) {
+    case 'invalid_client':
+    case 'unauthorized_client':
+      return ': check clientId and clientSecret / privateKeyJwt, and that the client may use token exchange';
+    case 'unsupported_grant_type':
+      return `: the server does not take the '${dialect}' grant; check the dialect option`;
+    case 'invalid_target':
+      return ': the server knows no such connection (check its name)';
+    case 'invalid_scope':
+      return ': the connection does not offer one of the requested scopes';
+    default:
+      return '';
+  }
+}
+
+/** The server's `error` and `error_description` with what this client sent masked. */
+function scrubFacts(extra: Partial<TokenExchangeFailed>, sent: SentSecrets): Partial<TokenExchangeFailed> {
+  return {
+    ...extra,
+    ...(extra.error === undefined ? {} : { error: sent.scrub(extra.error) }),
+    ...(extra.errorDescription === undefined ? {} : { errorDescription: sent.scrub(extra.errorDescription) }),
+  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

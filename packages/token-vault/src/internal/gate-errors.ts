@@ -21,9 +21,14 @@ export function toGateError(
         failed.failure === 'not_connected'
           ? `connect the account for '${facts.connection}'`
           : `grant '${facts.connection}' more scopes`;
+      // Without a link the app cannot send the user anywhere: say so, rather than leave a silent gap.
+      const link =
+        facts.connectUrl === undefined
+          ? '; no connect link: give createTokenVault a connectUrl option to put one in details.connectUrl'
+          : '';
       return new GateInterrupt(
         'CONNECTION_REQUIRED',
-        `${what} (scopes: ${facts.requiredScopes.join(' ')}) to continue`,
+        `${what} (scopes: ${facts.requiredScopes.join(' ')}) to continue${link}`,
         {
           cause: failed,
           details: {

@@ -1,4 +1,5 @@
 import type { Store } from '@agentgate/core';
+import { assertKnownOptions } from '@agentgate/core';
 import * as client from 'openid-client';
 import type { TokenVaultOptions } from '../token-vault';
 import type { Dialect } from './dialects';
@@ -9,6 +10,8 @@ export interface ResolvedOptions {
   issuer: string;
   clientId: string;
   clientAuthentication: client.ClientAuth;
+  /** Kept only to mask it in server text that echoes it. */
+  clientSecret: string | undefined;
   dialect: Dialect;
   store: Store | undefined;
   encryptionKey: Buffer | undefined;
@@ -25,18 +28,45 @@ export interface ResolvedOptions {
 
 const NAME = 'createTokenVault';
 
+/** Every option `createTokenVault` reads; any other key is refused (a typo would otherwise be dropped silently). */
+const KNOWN_OPTIONS = [
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'privateKeyJwt',
+  'dialect',
+  'store',
+  'encryptionKey',
+  'subjectTokenType',
+  'connectUrl',
+  'loginHint',
+  'skewSeconds',
+  'retries',
+  'timeoutMs',
+  'allowInsecureRequests',
+  'fetch',
+  'now',
+] as const satisfies readonly (keyof TokenVaultOptions)[];
+
 /** Validates every option at creation: misuse is a TypeError now, not a failed call later. */
 export function resolveOptions(options: TokenVaultOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${NAME}: options are required`);
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${NAME}: options are required ({ issuer, clientId, clientSecret, dialect, … })`);
+  }
+  assertKnownOptions(NAME, options, KNOWN_OPTIONS);
   const issuer = options.issuer instanceof URL ? options.issuer.href : options.issuer;
   if (typeof issuer !== 'string' || !URL.canParse(issuer)) {
-    throw new TypeError(`${NAME}: options.issuer must be an absolute URL`);
+    throw new TypeError(
+      `${NAME}: options.issuer must be an absolute URL (string or URL), got ${describe(issuer)}`,
+    );
   }
   if (typeof options.clientId !== 'string' || options.clientId.length === 0) {
     throw new TypeError(`${NAME}: options.clientId must be a non-empty string`);
   }
   if (options.dialect !== 'rfc8693' && options.dialect !== 'auth0') {
-    throw new TypeError(`${NAME}: options.dialect must be 'rfc8693' or 'auth0'`);
+    throw new TypeError(
+      `${NAME}: options.dialect must be 'rfc8693' or 'auth0', got ${describe(options.dialect)}`,
+    );
   }
   const subjectTokenType = options.subjectTokenType ?? 'access_token';
   if (subjectTokenType !== 'access_token' && subjectTokenType !== 'refresh_token') {
@@ -50,10 +80,20 @@ export function resolveOptions(options: TokenVaultOptions): ResolvedOptions {
       `${NAME}: options.encryptionKey is required with options.store (tokens are encrypted at rest)`,
     );
   }
+  if (options.store === undefined && options.encryptionKey !== undefined) {
+    throw new TypeError(
+      `${NAME}: options.encryptionKey only applies with options.store (the in-memory cache is not encrypted)`,
+    );
+  }
   for (const name of ['connectUrl', 'loginHint', 'fetch', 'now'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new TypeError(`${NAME}: options.${name} must be a function`);
     }
+  }
+  if (options.loginHint !== undefined && options.dialect !== 'auth0') {
+    throw new TypeError(
+      `${NAME}: options.loginHint is sent only in the 'auth0' dialect, not '${options.dialect}'`,
+    );
   }
   if (options.allowInsecureRequests !== undefined && typeof options.allowInsecureRequests !== 'boolean') {
     throw new TypeError(`${NAME}: options.allowInsecureRequests must be a boolean`);
@@ -66,6 +106,7 @@ export function resolveOptions(options: TokenVaultOptions): ResolvedOptions {
     issuer,
     clientId: options.clientId,
     clientAuthentication: clientAuthentication(options),
+    clientSecret: options.clientSecret,
     dialect: options.dialect,
     store: options.store,
     encryptionKey:
@@ -95,11 +136,24 @@ function clientAuthentication(options: TokenVaultOptions): client.ClientAuth {
     return client.ClientSecretPost(options.clientSecret);
   }
   const key = options.privateKeyJwt;
+  if (typeof key === 'object' && key !== null && !(key instanceof CryptoKey)) {
+    assertKnownOptions(NAME, key, ['key', 'kid'], 'options.privateKeyJwt');
+    if (key.kid !== undefined && (typeof key.kid !== 'string' || key.kid.length === 0)) {
+      throw new TypeError(`${NAME}: options.privateKeyJwt.kid must be a non-empty string`);
+    }
+  }
   const cryptoKey = key instanceof CryptoKey ? key : key?.key;
   if (!(cryptoKey instanceof CryptoKey) || cryptoKey.type !== 'private') {
     throw new TypeError(`${NAME}: options.privateKeyJwt must be a private CryptoKey or { key, kid? }`);
   }
   return client.PrivateKeyJwt(key as CryptoKey | { key: CryptoKey; kid?: string });
+}
+
+/** A short, secret-free description of a wrong value's type for a TypeError. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `'${value.slice(0, 40)}'` : `a ${typeof value}`;
 }
 
 function isStore(value: unknown): value is Store {

@@ -1,4 +1,4 @@
-import { type AgentSession, GateDenied } from '@agentgate/core';
+import { type AgentSession, assertKnownOptions, GateDenied } from '@agentgate/core';
 import type { ConnectionRequest } from '../token-vault';
 
 /** A session the vault can act for: a user and a way to get their subject token. */
@@ -8,24 +8,45 @@ export function assertSession(session: AgentSession): void {
   }
 }
 
-/** A connection name and a non-empty scope set (deduplicated, sorted). @throws TypeError otherwise. */
+/**
+ * A connection name and a non-empty scope set (deduplicated, sorted); `getToken` also takes a `signal`.
+ * @throws TypeError otherwise, and for any other key (a typo such as `scope` would be dropped silently)
+ */
 export function validateRequest(
-  request: ConnectionRequest,
-  method: string,
+  request: ConnectionRequest & { signal?: AbortSignal },
+  method: 'getToken' | 'guard' | 'invalidate',
 ): { connection: string; scopes: string[] } {
-  const connection = request?.connection;
-  if (typeof connection !== 'string' || !/^[\w.:-]+$/.test(connection)) {
+  if (typeof request !== 'object' || request === null) {
     throw new TypeError(
-      `vault.${method}: connection must be a non-empty name (letters, digits, '.', ':', '_', '-')`,
+      `vault.${method}: pass { connection, scopes }, e.g. { connection: 'acme-calendar', scopes: ['events.read'] }`,
     );
   }
-  const scopes = request.scopes;
+  assertKnownOptions(
+    `vault.${method}`,
+    request,
+    method === 'getToken' ? ['connection', 'scopes', 'signal'] : ['connection', 'scopes'],
+    'request',
+  );
+  if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) {
+    throw new TypeError(`vault.${method}: request.signal must be an AbortSignal`);
+  }
+  const connection = request.connection;
+  if (typeof connection !== 'string' || !/^[\w.:-]+$/.test(connection)) {
+    throw new TypeError(
+      `vault.${method}: request.connection must be a non-empty name (letters, digits, '.', ':', '_', '-')`,
+    );
+  }
+  const scopes: unknown = request.scopes;
   if (
     !Array.isArray(scopes) ||
     scopes.length === 0 ||
     scopes.some((scope) => typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
   ) {
-    throw new TypeError(`vault.${method}: scopes must be a non-empty array of OAuth scope tokens`);
+    const hint =
+      typeof scopes === 'string' ? ` (got a string: write scopes: ${JSON.stringify(scopes.split(' '))})` : '';
+    throw new TypeError(
+      `vault.${method}: request.scopes must be a non-empty array of OAuth scope tokens (no spaces)${hint}`,
+    );
   }
   return { connection, scopes: [...new Set(scopes as string[])].sort() };
 }
