@@ -6,6 +6,13 @@ import { startDevServer } from './start-dev-server';
 const usage =
   'usage: agentgate-dev [--port N] [--host HOST] [--seed file.json] [--https] [--ciba-interval SECONDS]';
 
+/** The mock API's collections a connection's scopes open: `events.read` → `events`. */
+function collections(scopes: readonly string[]): string[] {
+  return [...new Set(scopes.map((scope) => /^([a-z][a-z0-9-]*)\.(read|write)$/.exec(scope)?.[1]))].filter(
+    (collection): collection is string => collection !== undefined,
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -35,10 +42,20 @@ async function main(): Promise<void> {
 
   const lines = [
     'AgentGate dev server',
-    `issuer:       ${server.issuer}`,
+    `issuer:       ${server.issuer}  (open it in a browser: inbox, connections, connect links)`,
     `discovery:    ${server.url('/.well-known/openid-configuration')}`,
     `api audience: ${server.apiAudience}`,
     `inbox:        ${server.url('/inbox')}`,
+    `connections:  ${server.url('/connections')}`,
+    ...server.connections.definitions.flatMap((connection) => [
+      `  ${connection.name}  (${connection.displayName})  scopes ${connection.scopes.join(' ')}`,
+      `    connect:  ${server.url(`/connections/${connection.name}/connect`)}`,
+      ...collections(connection.scopes).map(
+        (collection) =>
+          `    mock api: ${server.connections.apiUrl(connection.name)}/${collection}  (${collection}.read: GET, ${collection}.write: POST)`,
+      ),
+      `    audience: ${server.connections.audience(connection.name)}`,
+    ]),
     `fga api:      ${server.fga.apiUrl || '(disabled)'}  store ${server.fga.storeId}  model ${server.fga.authorizationModelId}`,
     ...(server.caFile ? [`ca file:      ${server.caFile}  (NODE_EXTRA_CA_CERTS)`] : []),
     'clients:',

@@ -12,12 +12,16 @@ import Provider, { type JWK } from 'oidc-provider';
 import { defaultSeed } from './default-seed';
 import { AccountDirectory } from './internal/accounts';
 import { ApprovalRegistry } from './internal/approvals';
+import { createBodyLimit } from './internal/body-limit';
 import { closeOnce } from './internal/close-once';
 import { CsrfTokens } from './internal/csrf';
 import { startFga } from './internal/fga';
+import { createHomePage } from './internal/home-page';
 import { createInboxRoutes } from './internal/inbox-routes';
 import { createInteractionRoutes } from './internal/interaction-routes';
 import { type LoginHelperContext, loginThroughPages, signInThroughPages } from './internal/login-helper';
+import { LoginThrottle } from './internal/login-throttle';
+import { PageSignIn, signInLink } from './internal/page-sign-in';
 import { createProviderConfiguration } from './internal/provider-config';
 import { createRequestNormalizer } from './internal/request-normalizer';
 import { generateDevCertificates } from './internal/tls';
@@ -53,6 +57,22 @@ function validateOptions(options: StartDevServerOptions): void {
   }
   if (apiAudience !== undefined && !URL.canParse(apiAudience)) {
     throw new TypeError('startDevServer: apiAudience must be an absolute URI');
+  }
+  const { loginThrottle } = options;
+  if (loginThrottle !== undefined && loginThrottle !== false) {
+    if (typeof loginThrottle !== 'object' || loginThrottle === null) {
+      throw new TypeError('startDevServer: loginThrottle must be an object or false');
+    }
+    const { maxFailures, lockoutSeconds } = loginThrottle;
+    if (maxFailures !== undefined && (!Number.isInteger(maxFailures) || maxFailures < 1)) {
+      throw new TypeError('startDevServer: loginThrottle.maxFailures must be a positive integer');
+    }
+    if (
+      lockoutSeconds !== undefined &&
+      (!Number.isInteger(lockoutSeconds) || lockoutSeconds < 1 || lockoutSeconds > 900)
+    ) {
+      throw new TypeError('startDevServer: loginThrottle.lockoutSeconds must be an integer from 1 to 900');
+    }
   }
   if (
     apiScopes !== undefined &&
@@ -139,8 +159,10 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
       otpCode,
       fetch: selfFetch,
     };
+    const pageSignIn = new PageSignIn({ issuer });
     const vault = createDevTokenVault({
       connections: seed.connections,
+      signInUrl: signInLink,
       fetch: selfFetch,
       csrf,
       accountExists: (sub) => accounts.bySub(sub) !== undefined,
@@ -172,6 +194,8 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
         extraGrantTypes: DEV_VAULT_GRANT_TYPES,
       }),
     );
+    // First in the chain: a body over the limit is a 413 on every route that reads one.
+    provider.use(createBodyLimit());
     vault.attach(provider);
     closeVault = () => vault.close();
     provider.use(
@@ -182,25 +206,39 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
         intervalSeconds: cibaIntervalSeconds,
       }),
     );
-    provider.use(createInteractionRoutes({ provider: getProvider, accounts, clientNames, otpCode }));
+    const throttle =
+      options.loginThrottle === false
+        ? undefined
+        : new LoginThrottle({
+            maxFailures: options.loginThrottle?.maxFailures ?? 5,
+            lockoutSeconds: options.loginThrottle?.lockoutSeconds ?? 30,
+          });
+    provider.use(
+      createInteractionRoutes({ provider: getProvider, accounts, clientNames, otpCode, throttle }),
+    );
+    provider.use(pageSignIn.middleware);
     provider.use(
       createInboxRoutes({
         provider: getProvider,
         approvals,
         accounts,
-        issuer,
         csrf,
+        signIn: pageSignIn,
       }),
     );
+    provider.use(createHomePage({ connections: seed.connections }));
     handler = provider.callback();
 
     // Loopback only, whatever `host` is: the FGA API has no authentication.
     const fga = options.fga === false ? undefined : await startFga(seed.fga);
 
-    const close = closeOnce([() => approvals.close(), () => vault.close(), () => fga?.close()], async () => {
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
+    const close = closeOnce(
+      [() => approvals.close(), () => vault.close(), () => fga?.close(), () => certificates?.remove()],
+      async () => {
+        server.closeAllConnections?.();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    );
 
     return {
       issuer,
@@ -229,6 +267,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     };
   } catch (error) {
     await closeVault?.().catch(() => {});
+    await certificates?.remove().catch(() => {});
     server.closeAllConnections?.();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;

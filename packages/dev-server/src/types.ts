@@ -154,7 +154,10 @@ export interface DevServer {
   apiScopes: string[];
   /** The one-time code the login page accepts as second factor (dev only). */
   otpCode: string;
-  /** Path of the self-signed CA certificate (PEM) when started with `https: true`. */
+  /**
+   * Path of the self-signed CA certificate (PEM) when started with `https: true`. It lives in a
+   * folder the server created at start; `close()` removes that folder.
+   */
   caFile?: string;
   /**
    * A `fetch` that reaches this server: in `https` mode it trusts the generated CA (and nothing else changes for
@@ -170,8 +173,15 @@ export interface DevServer {
    * served at `/connections/*` and `/ext/:connection/*`; token exchange at `/oauth/token`.
    */
   connections: DevConnections;
-  /** Logs a seeded user in through the real pages (authorization code + PKCE) and returns the tokens. */
+  /**
+   * Logs a seeded user in through the real pages (authorization code + PKCE) and returns the tokens.
+   * @throws Error when the login page refuses the credentials, or the account is locked out (`loginThrottle`)
+   */
   login(username: string, options?: DevLoginOptions): Promise<DevLoginTokens>;
+  /**
+   * Stops the vault, the FGA server and the HTTP server, and removes the generated CA folder. The HTTP
+   * server is closed even when another part fails to stop (then it rejects; calling it again retries).
+   */
   close(): Promise<void>;
 }
 
@@ -197,4 +207,12 @@ export interface StartDevServerOptions {
   externalTokenTtlSeconds?: number;
   /** Start the FGA server and seed it; default true. */
   fga?: boolean;
+  /**
+   * Slow-down of password guessing on the login page; `false` turns it off. After `maxFailures`
+   * (default 5) wrong passwords for one account, or 4 × `maxFailures` from one client address, the
+   * login page answers 429 with `Retry-After` to every attempt, without checking the password, for
+   * `lockoutSeconds` (default 30); each further failure doubles the lockout, up to 15 minutes.
+   * A successful login clears the account's count.
+   */
+  loginThrottle?: { maxFailures?: number; lockoutSeconds?: number } | false;
 }

@@ -77,10 +77,40 @@ describe('CIBA with rich authorization requests', () => {
     await server.approvals.deny(item.id);
     await expect(client.pollBackchannelAuthenticationGrant(config, started)).rejects.toMatchObject({
       error: 'access_denied',
+      error_description: 'the end-user denied the request',
     });
     expect(server.approvals.list({ sub: 'bob', status: 'denied' }).map((entry) => entry.id)).toContain(
       item.id,
     );
+  });
+
+  it('authorization_details without an audience: a JWT for the demo API carrying the details', async () => {
+    const started = await client.initiateBackchannelAuthentication(config, {
+      scope: 'openid',
+      login_hint: 'alice',
+      authorization_details: JSON.stringify([refund]),
+    });
+    const item = await server.approvals.waitFor({ sub: 'alice', status: 'pending' });
+    await server.approvals.approve(item.id);
+    const tokens = await client.genericGrantRequest(config, cibaGrant, { auth_req_id: started.auth_req_id });
+
+    expect(tokens.authorization_details).toEqual([refund]);
+    const { payload } = await verifyApiToken(server, tokens.access_token);
+    expect(payload).toMatchObject({ aud: server.apiAudience, sub: 'alice', authorization_details: [refund] });
+    expect(payload.scope).toBeUndefined();
+  });
+
+  it('neither authorization_details nor API scopes: an opaque token for /userinfo', async () => {
+    const started = await client.initiateBackchannelAuthentication(config, {
+      scope: 'openid',
+      login_hint: 'alice',
+    });
+    const item = await server.approvals.waitFor({ sub: 'alice', status: 'pending' });
+    await server.approvals.approve(item.id);
+    const tokens = await client.genericGrantRequest(config, cibaGrant, { auth_req_id: started.auth_req_id });
+    expect(tokens.access_token.split('.')).toHaveLength(1);
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, 'alice');
+    expect(userinfo.sub).toBe('alice');
   });
 
   it('expiry: the poll fails with expired_token', async () => {

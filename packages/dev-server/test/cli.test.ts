@@ -59,6 +59,23 @@ describe('agentgate-dev', () => {
     };
     expect(metadata.issuer).toBe(issuer);
 
+    // The connections, their connect links and the mock external API, each usable as printed.
+    expect(output).toContain(`connections:  ${issuer}connections\n`);
+    expect(output).toContain('  acme-calendar  (Acme Calendar)  scopes events.read events.write\n');
+    const connectUrl = /connect:\s+(\S+)/.exec(output)?.[1] ?? '';
+    expect(connectUrl).toBe(`${issuer}connections/acme-calendar/connect`);
+    const connect = await fetch(connectUrl, { redirect: 'manual' });
+    expect(connect.status).toBe(302);
+    expect(connect.headers.get('location')).toBe(
+      '/signin?return_to=%2Fconnections%2Facme-calendar%2Fconnect',
+    );
+    const apiUrl = /mock api:\s+(\S+)/.exec(output)?.[1] ?? '';
+    expect(apiUrl).toBe(`${issuer}ext/acme-calendar/api/events`);
+    const api = await fetch(apiUrl);
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: 'invalid_token' });
+    expect(output).toContain('    audience: connection:acme-calendar\n');
+
     cli.spawned.kill('SIGTERM');
     await expect(cli.exited).resolves.toBe(0);
   });

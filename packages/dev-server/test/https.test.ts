@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../src/index';
@@ -50,5 +53,19 @@ describe('startDevServer({ https: true })', () => {
       },
     );
     expect(JSON.parse(stdout)).toEqual({ issuer: server.issuer, scope: 'docs:read' });
+  });
+});
+
+describe('startDevServer({ https: true }).close()', () => {
+  it('removes the folder it created for the CA file, and only that', async () => {
+    const secure = await startDevServer({ https: true, fga: false });
+    const caFile = secure.caFile ?? '';
+    const folder = dirname(caFile);
+    const neighbour = await mkdtemp(join(tmpdir(), 'agentgate-dev-'));
+    expect(existsSync(caFile)).toBe(true);
+    await secure.close();
+    expect(existsSync(folder)).toBe(false);
+    expect(existsSync(neighbour)).toBe(true);
+    await rm(neighbour, { recursive: true });
   });
 });

@@ -32,7 +32,7 @@ describe('approval inbox (HTTP)', () => {
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location') ?? '');
     expect(location.pathname).toBe('/authorize');
-    expect(location.searchParams.get('client_id')).toBe('agentgate-inbox');
+    expect(location.searchParams.get('client_id')).toBe('agentgate-dev-pages');
 
     const browser = new PageSession();
     const { response: inbox, url } = await browser.signIn(server.url('/inbox'), 'bob@acme', 'bob-password');
@@ -93,6 +93,7 @@ describe('approval inbox (HTTP)', () => {
     );
     await expect(client.pollBackchannelAuthenticationGrant(config, bob.started)).rejects.toMatchObject({
       error: 'access_denied',
+      error_description: 'the end-user denied the request',
     });
   });
 

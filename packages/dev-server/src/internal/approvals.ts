@@ -182,7 +182,11 @@ export class ApprovalRegistry implements DevApprovals {
     if (!request) throw new Error(`approval request '${record.item.id}' is no longer known to the server`);
 
     if (decision === 'denied') {
-      await provider.backchannelResult(request, new errors.AccessDenied('the end-user denied the request'));
+      const denial = new errors.AccessDenied('the end-user denied the request');
+      // backchannelResult stores the description as `error_description`, a field the request model does
+      // not persist; the poll reads `errorDescription`. Set it here so the client learns why.
+      Object.assign(request, { errorDescription: denial.error_description });
+      await provider.backchannelResult(request, denial);
       return;
     }
     const scopes = (record.item.scope || '').split(' ').filter(Boolean);

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ApprovalItem } from '../types';
@@ -7,7 +6,8 @@ import type { ApprovalRegistry } from './approvals';
 import { summarizeAuthorizationDetail } from './authorization-details';
 import type { CsrfTokens } from './csrf';
 import { escapeHtml, page } from './html';
-import { inboxClientId, loa1 } from './provider-config';
+import { type PageSignIn, signInLink } from './page-sign-in';
+import { loa1 } from './provider-config';
 import { readForm } from './read-body';
 
 const itemPattern = /^\/inbox\/([\w-]+)(?:\/(approve|deny))?$/;
@@ -47,14 +47,14 @@ ${actions}
 /**
  * The approval inbox: `/inbox` lists the signed-in user's CIBA requests, `/inbox/:id` shows one,
  * `POST /inbox/:id/approve|deny` decides it (CSRF-protected). Users only ever see their own requests.
- * Signing in goes through the provider's own login page with the internal inbox client.
+ * Signing in goes through the provider's own login page ({@link PageSignIn}) and back to the page.
  */
 export function createInboxRoutes(options: {
   provider: () => Provider;
   approvals: ApprovalRegistry;
   accounts: AccountDirectory;
-  issuer: string;
   csrf: CsrfTokens;
+  signIn: PageSignIn;
 }): Middleware {
   const { approvals } = options;
   const csrfToken = (session: InboxSession, id: string) => options.csrf.token(session.uid, id);
@@ -71,20 +71,8 @@ export function createInboxRoutes(options: {
     };
   };
 
-  const signIn = (ctx: Context) => {
-    const url = new URL('authorize', options.issuer);
-    url.search = new URLSearchParams({
-      client_id: inboxClientId,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: new URL('inbox/callback', options.issuer).href,
-      // The inbox only needs the provider session, never the code; PKCE is still mandatory.
-      code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
-      code_challenge_method: 'S256',
-      state: randomBytes(16).toString('base64url'),
-    }).toString();
-    ctx.redirect(url.href);
-  };
+  // Back to the very page asked for (`/inbox/:id` included) once signed in.
+  const signIn = (ctx: Context) => ctx.redirect(options.signIn.start(ctx.url));
 
   const html = (ctx: Context, status: number, title: string, body: string) => {
     ctx.status = status;
@@ -95,20 +83,6 @@ export function createInboxRoutes(options: {
   };
 
   return async (ctx, next) => {
-    if (ctx.path === '/inbox/callback' && ctx.method === 'GET') {
-      if (typeof ctx.query.error === 'string') {
-        html(
-          ctx,
-          400,
-          'Approval inbox',
-          `<p class="error">Sign-in failed: ${escapeHtml(ctx.query.error)}</p>`,
-        );
-        return;
-      }
-      ctx.redirect('/inbox');
-      return;
-    }
-
     if ((ctx.path === '/inbox' || ctx.path === '/inbox/') && ctx.method === 'GET') {
       const session = await currentSession(ctx);
       if (!session) return signIn(ctx);
@@ -134,13 +108,18 @@ ${decided.length ? `<h2>Decided</h2>${decided.map((item) => renderItem(item, und
     }
 
     const match = itemPattern.exec(ctx.path);
-    if (!match || match[1] === 'callback') return next();
+    if (!match) return next();
     const [, id = '', action] = match;
 
     const session = await currentSession(ctx);
     if (!session) {
       if (ctx.method === 'GET') return signIn(ctx);
-      html(ctx, 401, 'Approval inbox', '<p class="error">Sign in first.</p>');
+      html(
+        ctx,
+        401,
+        'Approval inbox',
+        `<p class="error">Sign in first.</p><p><a id="sign-in" href="${escapeHtml(signInLink('/inbox'))}">Sign in</a></p>`,
+      );
       return;
     }
     const item = approvals.get(id);

@@ -3,7 +3,9 @@ import type Provider from 'oidc-provider';
 import type { AccountDirectory } from './accounts';
 import { parseAuthorizationDetails, summarizeAuthorizationDetail } from './authorization-details';
 import { escapeHtml, page } from './html';
-import { inboxClientId, loa1, loa2 } from './provider-config';
+import type { LoginThrottle } from './login-throttle';
+import { pagesClientId } from './page-sign-in';
+import { loa1, loa2 } from './provider-config';
 import { readForm } from './read-body';
 
 const pathPattern = /^\/interaction\/([\w-]+)(?:\/(login|confirm|abort))?$/;
@@ -68,6 +70,8 @@ export function createInteractionRoutes(options: {
   accounts: AccountDirectory;
   clientNames: Map<string, string>;
   otpCode: string;
+  /** Slows down password guessing; undefined when the server was started with `loginThrottle: false`. */
+  throttle: LoginThrottle | undefined;
 }): Middleware {
   return async (ctx, next) => {
     const match = pathPattern.exec(ctx.path);
@@ -85,7 +89,7 @@ export function createInteractionRoutes(options: {
       ctx.type = 'html';
       ctx.body = page(
         'Sign in',
-        '<p class="error">This sign-in request has expired or is unknown. Start again.</p>',
+        '<p class="error">This sign-in request has expired or is unknown.</p><p><a id="start-again" href="/">Start again</a></p>',
       );
       return;
     }
@@ -98,12 +102,12 @@ export function createInteractionRoutes(options: {
     const clientId = String(params.client_id ?? '');
     const clientName = options.clientNames.get(clientId) ?? clientId;
 
-    // The approval inbox is part of this server: it needs no consent screen.
+    // The server's own pages (inbox, connections) are part of this server: they need no consent screen.
     const autoConsent =
       ctx.method === 'GET' &&
       action === undefined &&
       interaction.prompt.name === 'consent' &&
-      clientId === inboxClientId;
+      clientId === pagesClientId;
     if (ctx.method === 'GET' && action === undefined && !autoConsent) {
       ctx.type = 'html';
       ctx.body =
@@ -135,7 +139,25 @@ export function createInteractionRoutes(options: {
         return;
       }
       const form = await readForm(ctx.req);
-      const user = options.accounts.verify(form.username ?? '', form.password ?? '');
+      const username = form.username ?? '';
+      const retryAfter = options.throttle?.retryAfterSeconds(username, ctx.ip) ?? 0;
+      if (retryAfter > 0) {
+        // Refused before the password is even compared: a lockout must not confirm a guess.
+        ctx.status = 429;
+        ctx.set('Retry-After', String(retryAfter));
+        ctx.type = 'html';
+        ctx.body = loginPage(
+          uid,
+          params,
+          clientName,
+          options.otpCode,
+          `Too many failed sign-in attempts. Try again in ${retryAfter} seconds.`,
+        );
+        return;
+      }
+      const user = options.accounts.verify(username, form.password ?? '');
+      if (user) options.throttle?.recordSuccess(username);
+      else options.throttle?.recordFailure(username, ctx.ip);
       const otp = (form.otp ?? '').trim();
       let error: string | undefined;
       if (!user) error = 'Unknown username or wrong password.';

@@ -133,6 +133,12 @@ export async function signInThroughPages(
       });
       if (response.status === 401)
         throw new Error(`login: the login page rejected the credentials of '${username}'`);
+      if (response.status === 429) {
+        throw new Error(
+          `login: too many failed sign-in attempts for '${username}'; ` +
+            `the login page accepts another in ${response.headers.get('retry-after') ?? '?'} seconds`,
+        );
+      }
       continue;
     }
     if (confirm) {

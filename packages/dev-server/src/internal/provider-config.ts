@@ -13,12 +13,10 @@ import {
 } from './authorization-details';
 import { escapeHtml, page } from './html';
 import { createMemoryAdapterFactory } from './memory-adapter';
+import { pagesClientId, signInCallbackPath } from './page-sign-in';
 
 export const loa1 = 'urn:agentgate:loa:1';
 export const loa2 = 'urn:agentgate:loa:2';
-
-/** Internal public client the approval inbox signs users in with. */
-export const inboxClientId = 'agentgate-inbox';
 
 /** Binding message rules as Auth0 documents them: up to 64 characters, letters, digits, spaces and `+-_.,:#`. */
 const bindingMessagePattern = /^[\p{L}\p{N} +\-_.,:#]{1,64}$/u;
@@ -116,9 +114,9 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
         authorization_details_types: Object.keys(authorizationDetailTypes),
       })),
       {
-        client_id: inboxClientId,
-        client_name: 'AgentGate approval inbox',
-        redirect_uris: [new URL('inbox/callback', options.issuer).href],
+        client_id: pagesClientId,
+        client_name: 'the AgentGate dev server',
+        redirect_uris: [new URL(signInCallbackPath.slice(1), options.issuer).href],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'none',

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -10,6 +10,8 @@ export interface DevCertificates {
   ca: string;
   /** PEM file of the CA certificate, for `NODE_EXTRA_CA_CERTS`. */
   caFile: string;
+  /** Removes the folder this call created for `caFile` (and nothing else). */
+  remove(): Promise<void>;
 }
 
 /** Generates a throw-away CA and a `localhost`/`127.0.0.1`/`::1` server certificate signed by it. */
@@ -46,5 +48,11 @@ export async function generateDevCertificates(host: string): Promise<DevCertific
   const directory = await mkdtemp(join(tmpdir(), 'agentgate-dev-'));
   const caFile = join(directory, 'ca.pem');
   await writeFile(caFile, ca.cert, { mode: 0o644 });
-  return { key: server.private, cert: server.cert, ca: ca.cert, caFile };
+  return {
+    key: server.private,
+    cert: server.cert,
+    ca: ca.cert,
+    caFile,
+    remove: () => rm(directory, { recursive: true, force: true }),
+  };
 }

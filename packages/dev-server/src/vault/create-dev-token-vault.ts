@@ -77,6 +77,9 @@ function validate(options: CreateDevTokenVaultOptions): DevConnectionDefinition[
   if (options.csrf !== undefined && !(options.csrf instanceof CsrfTokens)) {
     throw new TypeError("createDevTokenVault: csrf must be the host server's CsrfTokens");
   }
+  if (options.signInUrl !== undefined && typeof options.signInUrl !== 'function') {
+    throw new TypeError('createDevTokenVault: signInUrl must be a function');
+  }
   if (signIn !== undefined && typeof signIn !== 'function') {
     throw new TypeError('createDevTokenVault: signIn must be a function');
   }
@@ -118,6 +121,7 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
     trustedClientIds: [...(options.trustedClientIds ?? [])],
     ...(options.getIssuer ? { getIssuer: options.getIssuer } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.signInUrl ? { signInUrl: options.signInUrl } : {}),
   });
   const { signIn } = options;
   let verifier: SubjectTokenVerifier | undefined;
@@ -194,7 +198,7 @@ export function createDevTokenVault(options: CreateDevTokenVaultOptions): DevTok
         AUTH0_PARAMETERS,
       );
       provider.use(core.external.middleware);
-      provider.use(connectRoutes(core, options.csrf ?? new CsrfTokens()));
+      provider.use(connectRoutes(core, options.csrf ?? new CsrfTokens(), options.signInUrl));
     },
     async close() {
       core.close();

@@ -101,6 +101,12 @@ export interface CreateDevTokenVaultOptions {
    * secret) as the host's other pages. Default: a fresh secret of the vault's own.
    */
   readonly csrf?: CsrfTokens;
+  /**
+   * Where to send a browser that opens a connections page (e.g. a connect link) or the mock
+   * provider's authorize page without a session: the host's sign-in that comes back to `returnTo`
+   * (a same-origin path). Without it such a request answers 401 "sign in first".
+   */
+  readonly signInUrl?: (returnTo: string) => string;
   /** How `DevConnections.connect()` signs a user in; without it `connect()` rejects. */
   readonly signIn?: DevSignIn;
   /**

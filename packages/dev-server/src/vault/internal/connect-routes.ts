@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { CsrfTokens } from '../../internal/csrf';
+import { safeReturnTo } from '../../internal/page-sign-in';
 import { escapeHtml, parseScopes, readForm, sendHtml, sendJson, sendPage } from './http';
 import { ConnectFailed, type VaultCore } from './vault-core';
 
@@ -7,14 +8,6 @@ const ROUTE = /^\/connections(?:\/([a-z0-9][a-z0-9-]*)\/(connect|callback|discon
 
 function wantsJson(ctx: Context): boolean {
   return ctx.accepts('html', 'json') === 'json';
-}
-
-/** A same-origin path to return to after connecting, or undefined (open redirects refused). */
-function safeReturnTo(value: string | null): string | undefined {
-  if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) {
-    return undefined;
-  }
-  return value;
 }
 
 /** What the connect and disconnect forms of one connection carry to prove they came from this page. */
@@ -70,7 +63,11 @@ ${connect('Add scopes')}
  * Both state-changing routes are POSTs that must carry the CSRF token of the user's session (another
  * site cannot read or compute it). `GET …/connect` changes nothing: a link alone must never widen scopes.
  */
-export function connectRoutes(core: VaultCore, csrf: CsrfTokens) {
+export function connectRoutes(
+  core: VaultCore,
+  csrf: CsrfTokens,
+  signInUrl: ((returnTo: string) => string) | undefined,
+) {
   return async function connectionsMiddleware(ctx: Context, next: Next): Promise<void> {
     const match = ROUTE.exec(ctx.path);
     if (!match) {
@@ -79,8 +76,22 @@ export function connectRoutes(core: VaultCore, csrf: CsrfTokens) {
     const [, connection, action] = match;
     const user = await core.currentUser(ctx);
     if (!user) {
-      return wantsJson(ctx)
-        ? sendJson(ctx, 401, { error: 'login_required', error_description: 'sign in first' })
+      if (wantsJson(ctx)) {
+        return sendJson(ctx, 401, { error: 'login_required', error_description: 'sign in first' });
+      }
+      if (signInUrl && ctx.method === 'GET') {
+        // A browser opening a connect link: sign in, then come back to this very page.
+        ctx.redirect(signInUrl(ctx.url));
+        return;
+      }
+      // A form posted without a session (e.g. it expired): sign in and start again from the page.
+      return signInUrl
+        ? sendHtml(
+            ctx,
+            401,
+            'Sign in required',
+            `<p>Sign in to the AgentGate dev server first.</p><p><a id="sign-in" href="${escapeHtml(signInUrl('/connections'))}">Sign in</a></p>`,
+          )
         : sendPage(ctx, 401, 'Sign in required', 'Sign in to the AgentGate dev server first.');
     }
     if (!connection) {
@@ -174,7 +185,12 @@ export function connectRoutes(core: VaultCore, csrf: CsrfTokens) {
           error instanceof ConnectFailed ? error.message : 'the provider rejected the authorization code';
         return wantsJson(ctx)
           ? sendJson(ctx, 400, { error: 'connect_failed', error_description: message })
-          : sendPage(ctx, 400, 'Connection failed', message);
+          : sendHtml(
+              ctx,
+              400,
+              'Connection failed',
+              `<p>${escapeHtml(message)}</p><p><a id="connections" href="/connections">Back to your connections</a></p>`,
+            );
       }
     }
 

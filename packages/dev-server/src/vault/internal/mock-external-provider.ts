@@ -26,6 +26,8 @@ export interface MockExternalProviderOptions {
    * (e.g. a Shared Signals / RISC "tokens revoked" event), so that relying parties drop cached tokens.
    */
   readonly onUserRevoked?: (connection: string, user: string) => void;
+  /** Where a browser without a dev-server session signs in, coming back to `returnTo`. */
+  readonly signInUrl?: (returnTo: string) => string;
 }
 
 interface AuthorizationCode {
@@ -186,6 +188,11 @@ export class MockExternalProvider {
     }
     const user = await this.#options.currentUser(ctx);
     if (!user) {
+      // Like a real provider's authorize page: sign in first, then continue with the same request.
+      if (this.#options.signInUrl) {
+        ctx.redirect(this.#options.signInUrl(ctx.url));
+        return;
+      }
       return sendPage(ctx, 401, 'Sign in required', 'Sign in to the AgentGate dev server first.');
     }
     const now = Date.now();

@@ -42,6 +42,8 @@ export interface VaultCoreOptions {
   readonly getIssuer?: () => string;
   readonly trustedClientIds: readonly string[];
   readonly fetch?: typeof fetch;
+  /** The host's sign-in for browsers without a session, coming back to `returnTo`. */
+  readonly signInUrl?: (returnTo: string) => string;
 }
 
 /** The shared state of the dev token vault: store, mock provider, connect flow and token refresh. */
@@ -70,6 +72,7 @@ export class VaultCore {
       redirectUri: (connection) => `${this.baseUrl()}/connections/${connection}/callback`,
       currentUser: async (ctx) => (await this.currentUser(ctx))?.sub,
       onUserRevoked: (connection, user) => this.#forgetAccessToken(user, connection),
+      ...(options.signInUrl ? { signInUrl: options.signInUrl } : {}),
     });
   }
 
