@@ -2,6 +2,7 @@ import {
   type AgentGateError,
   AgentGateError as AgentGateErrorClass,
   type AgentSession,
+  describeThrown,
   GateDenied,
   type GateInterrupt,
   type Guard,
@@ -224,7 +225,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       : new TokenExchangeFailed(
           signal?.aborted
             ? `token exchange for connection '${connection}' was aborted`
-            : `token exchange for connection '${connection}' failed: ${error instanceof Error ? error.message : String(error)}`,
+            : `token exchange for connection '${connection}' failed: ${describeThrown(error)}`,
           { connection, failure: signal?.aborted ? 'aborted' : 'failed', cause: error },
         );
     // A connection that is gone (never made, or revoked) has no grant left to keep.

@@ -222,6 +222,18 @@ describe('requireActiveSession', () => {
     expect(error).toMatchObject({ code: 'NO_SESSION' });
   });
 
+  it('turns a revalidation failure that cannot be stringified into NO_SESSION too', async () => {
+    const session = createSession({
+      sub: 'alice',
+      revalidate: async () => {
+        throw Object.create(null);
+      },
+    });
+    const { error, ran } = await run(session, requireActiveSession());
+    expect(ran).toBe(false);
+    expect(error).toMatchObject({ code: 'NO_SESSION', message: expect.stringContaining('[object Object]') });
+  });
+
   it('refuses a background session that cannot be re-checked, allows an interactive one', async () => {
     expect(
       (await run(createSession({ sub: 'a', mode: 'background' }), requireActiveSession())).error,

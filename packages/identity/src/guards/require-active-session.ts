@@ -1,4 +1,11 @@
-import { AgentGateError, defineGuard, GateDenied, type Guard, safeCause } from '@agentgate/core';
+import {
+  AgentGateError,
+  defineGuard,
+  describeThrown,
+  GateDenied,
+  type Guard,
+  safeCause,
+} from '@agentgate/core';
 
 /**
  * Re-checks the session just before the call runs, through its `revalidate()` (a refresh for background sessions,
@@ -35,7 +42,7 @@ export function requireActiveSession(...unexpected: never[]): Guard {
         await session.revalidate(signal === undefined ? {} : { signal });
       } catch (error) {
         if (AgentGateError.isInstance(error)) throw error;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeThrown(error);
         throw new GateDenied('NO_SESSION', `the session could not be re-checked: ${message}`, {
           guard: name,
           cause: safeCause(error),

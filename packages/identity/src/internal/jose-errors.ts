@@ -1,3 +1,4 @@
+import { describeThrown } from '@agentgate/core';
 import {
   decodeJwt,
   decodeProtectedHeader,
@@ -27,7 +28,7 @@ export function fromJoseError(
 ): TokenVerificationFailed {
   if (TokenVerificationFailed.isInstance(error)) return error;
   const reason = reasonOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeThrown(error);
   return new TokenVerificationFailed(reason, describe(reason, message, carried(token), expected), {
     cause: error,
   });

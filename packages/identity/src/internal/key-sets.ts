@@ -1,4 +1,4 @@
-import { raceAbort } from '@agentgate/core';
+import { describeThrown, raceAbort } from '@agentgate/core';
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { TokenVerificationFailed } from '../errors';
 
@@ -84,5 +84,5 @@ async function fetchJwksUri(issuer: string, fetchImplementation: Fetch): Promise
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeThrown(error);
 }

@@ -1,5 +1,5 @@
 import type { SentSecrets } from '@agentgate/core';
-import { AgentGateError } from '@agentgate/core';
+import { AgentGateError, describeThrown } from '@agentgate/core';
 import { AuthorizationResponseError, ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { LoginFailed, type LoginFailureReason } from '../errors';
 
@@ -73,5 +73,5 @@ function messagesOf(error: unknown): string[] {
   ) {
     if (!messages.includes(current.message)) messages.push(current.message);
   }
-  return messages.length === 0 ? [String(error)] : messages;
+  return messages.length === 0 ? [describeThrown(error)] : messages;
 }

@@ -1,4 +1,4 @@
-import { raceAbort, SentSecrets, sleep } from '@agentgate/core';
+import { describeThrown, raceAbort, SentSecrets, sleep } from '@agentgate/core';
 import * as client from 'openid-client';
 import { TokenExchangeFailed, type TokenExchangeFailure } from '../errors';
 import { classifyOAuthError, type Dialect, type ExchangeRequest, exchangeParameters } from './dialects';
@@ -181,7 +181,7 @@ export function toExchangeFailed(
   if (error instanceof TypeError && (error as { code?: unknown }).code === undefined) {
     return describe('unavailable', `the authorization server could not be reached (${error.message})`);
   }
-  return describe('failed', error instanceof Error ? error.message : String(error));
+  return describe('failed', describeThrown(error));
 }
 
 /** What to check for OAuth errors that connecting the account again would not fix. */
