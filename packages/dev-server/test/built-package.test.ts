@@ -1,6 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,10 +28,6 @@ async function build(directory: string, outDirectory?: string) {
 }
 
 beforeAll(async () => {
-  // The workspace dependency is used as installed, i.e. built; build it only when it is not.
-  const fgaLocal = join(packageDirectory, '..', 'fga-local');
-  if (!existsSync(join(fgaLocal, 'dist', 'index.js'))) await build(fgaLocal);
-
   const cache = join(packageDirectory, 'node_modules', '.cache');
   await mkdir(cache, { recursive: true });
   scratch = await mkdtemp(join(cache, 'built-package-'));
@@ -41,6 +36,14 @@ beforeAll(async () => {
   await build(packageDirectory, join(installed, 'dist'));
   await cp(join(packageDirectory, 'package.json'), join(installed, 'package.json'));
   await cp(join(packageDirectory, 'bin'), join(installed, 'bin'), { recursive: true });
+  // The workspace dependency as installed too, built beside it (never in place: other suites and the pack step read
+  // packages/fga-local/dist), with its own dependencies resolved from its workspace node_modules.
+  const fgaLocal = join(packageDirectory, '..', 'fga-local');
+  const installedFgaLocal = join(scratch, 'node_modules', '@agentgate', 'fga-local');
+  await mkdir(installedFgaLocal, { recursive: true });
+  await build(fgaLocal, join(installedFgaLocal, 'dist'));
+  await cp(join(fgaLocal, 'package.json'), join(installedFgaLocal, 'package.json'));
+  await symlink(join(fgaLocal, 'node_modules'), join(installedFgaLocal, 'node_modules'), 'dir');
 });
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
