@@ -109,11 +109,21 @@ export interface AgentGateErrorOptions<Details extends ErrorDetails = ErrorDetai
   details?: Details;
 }
 
-/** The options of a denial or interrupt with this code: `details` is required when the code has required facts. */
+/** Whether any code of `Code` has facts it requires (distributed over a union of codes). */
+type RequiresDetails<Code extends DenialCode | InterruptCode> = Code extends unknown
+  ? Record<never, never> extends DetailsOf<Code>
+    ? false
+    : true
+  : never;
+
+/**
+ * The options of a denial or interrupt with this code: `details` is required when the code — or any code of a union
+ * such as `DenialCode` — has required facts.
+ */
 type DecisionOptions<Code extends DenialCode | InterruptCode> =
-  Record<never, never> extends DetailsOf<Code>
-    ? [options?: AgentGateErrorOptions<DetailsOf<Code>>]
-    : [options: AgentGateErrorOptions<DetailsOf<Code>> & { details: DetailsOf<Code> }];
+  true extends RequiresDetails<Code>
+    ? [options: AgentGateErrorOptions<DetailsOf<Code>> & { details: DetailsOf<Code> }]
+    : [options?: AgentGateErrorOptions<DetailsOf<Code>>];
 
 /**
  * The base of every error AgentGate throws. Messages are redacted: a token that slips into one is masked.
@@ -259,15 +269,16 @@ export function isDenialCode(code: unknown): code is DenialCode {
   return (DENIAL_CODES as readonly unknown[]).includes(code);
 }
 
-/** True for a `GateInterrupt` instance and for its JSON form (e.g. read back from a checkpoint or an HTTP body). */
+/**
+ * True for a `GateInterrupt` instance and for its JSON form (e.g. read back from a checkpoint or an HTTP body) that
+ * carries the `details` its code promises, so narrowing on `code` types what can be read.
+ */
 export function isGateInterrupt(value: unknown): value is AnyGateInterrupt | AnyGateInterruptJSON {
-  if (value instanceof GateInterrupt) return true;
   return isErrorShape(value, 'interrupt', INTERRUPT_CODES);
 }
 
-/** True for a `GateDenied` instance and for its JSON form. */
+/** True for a `GateDenied` instance and for its JSON form, with the `details` its code promises. */
 export function isGateDenied(value: unknown): value is AnyGateDenied | AnyGateDeniedJSON {
-  if (value instanceof GateDenied) return true;
   return isErrorShape(value, 'denied', DENIAL_CODES);
 }
 
@@ -282,15 +293,56 @@ export function reviveGateError(value: unknown): AnyGateDenied | AnyGateInterrup
 }
 
 function isErrorShape(value: unknown, kind: 'interrupt' | 'denied', codes: readonly string[]): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as Partial<GateErrorJSON>;
-  if (AgentGateError.isInstance(value)) return codes.includes((value as AgentGateError).code);
-  return (
-    candidate.kind === kind &&
-    typeof candidate.code === 'string' &&
-    codes.includes(candidate.code) &&
-    typeof candidate.message === 'string'
-  );
+  try {
+    if (typeof value !== 'object' || value === null) return false;
+    const candidate = value as Partial<GateErrorJSON>;
+    if (AgentGateError.isInstance(value)) {
+      const { code, details } = value as AgentGateError;
+      return codes.includes(code) && hasRequiredDetails(code, details);
+    }
+    return (
+      candidate.kind === kind &&
+      typeof candidate.code === 'string' &&
+      codes.includes(candidate.code) &&
+      typeof candidate.message === 'string' &&
+      hasRequiredDetails(candidate.code, candidate.details)
+    );
+  } catch {
+    return false;
+  }
+}
+
+const isStringList = (value: unknown): boolean =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isStringRecord = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.values(value).every((item) => typeof item === 'string');
+
+/**
+ * Whether `details` holds the facts its code promises (`DenialDetailsByCode`, `InterruptDetailsByCode`), so the type
+ * guards narrow only what a caller can then read: JSON from elsewhere may be missing them.
+ */
+function hasRequiredDetails(code: string, details: unknown): boolean {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return false;
+  const facts = details as Record<string, unknown>;
+  switch (code) {
+    case 'CONNECTION_REQUIRED':
+      return (
+        typeof facts.connection === 'string' &&
+        isStringList(facts.requiredScopes) &&
+        (facts.connectUrl === undefined || typeof facts.connectUrl === 'string')
+      );
+    case 'STEP_UP_REQUIRED':
+      return isStringRecord(facts.authorizationParams);
+    case 'INSUFFICIENT_SCOPE':
+      return isStringList(facts.missing) && isStringList(facts.required);
+    case 'INVALID_ARGUMENTS':
+      return Array.isArray(facts.issues);
+    default:
+      return true;
+  }
 }
 
 function toJSON(kind: 'interrupt' | 'denied', error: GateDenied | GateInterrupt): GateErrorJSON {

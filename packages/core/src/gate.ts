@@ -7,10 +7,12 @@ import { type ExecutionContext, runInCall } from './call-context';
 import { digestArgs } from './digest';
 import {
   AgentGateError,
+  type AnyGateDenied,
+  type AnyGateInterrupt,
   type ArgumentIssue,
-  type AuditFailed,
+  AuditFailed,
   GateDenied,
-  type GateInterrupt,
+  GateInterrupt,
   isConnectionTokenRejected,
   isGateDecision,
   isInterruptCode,
@@ -105,8 +107,10 @@ export interface Gate {
   /** The audit log, or `undefined` when created with `audit: false`. */
   readonly audit: AuditLog | undefined;
   /**
-   * Stores queued audit events and closes the log the gate built from the sink it was given; later calls then fail
-   * closed with `AUDIT_FAILED`. A log passed in as `audit` is only flushed: it is the caller's to close. Idempotent.
+   * Closes the gate: later calls fail closed with `AUDIT_FAILED` (nothing runs); calls already admitted finish first,
+   * so their outcome events are stored (a call waiting on a guard, e.g. an approval, keeps `close()` waiting: abort
+   * its signal to end it). Then closes the log the gate built from the sink it was given; a log passed in as `audit`
+   * is only flushed, as it is the caller's to close. Idempotent.
    *
    * @throws AuditFailed when queued events cannot be stored (they stay queued; call again)
    */
@@ -123,7 +127,12 @@ export interface Gate {
 const GATE_OPTIONS = ['audit', 'agent', 'riskPolicy', 'recordArgs', 'onAuditFailure', 'now'] as const;
 
 export function createGate(options: GateOptions): Gate {
-  if (typeof options !== 'object' || options === null || !('audit' in options)) {
+  if (
+    typeof options !== 'object' ||
+    options === null ||
+    options.audit === undefined ||
+    options.audit === null
+  ) {
     throw new TypeError('createGate: options.audit is required (a sink such as jsonlAudit(path), or false)');
   }
   assertKnownOptions('createGate', options, GATE_OPTIONS);
@@ -141,6 +150,9 @@ export function createGate(options: GateOptions): Gate {
   const ownsAudit = audit !== undefined && audit !== options.audit;
   const recordArgs = options.recordArgs ?? false;
   const onAuditFailure = options.onAuditFailure;
+  // Calls admitted and not yet settled: close() waits for them, so no admitted call loses its outcome event.
+  const inFlight = new Set<Promise<unknown>>();
+  let closing = false;
 
   function assertPolicy(tool: ToolDescriptor, guards: readonly Guard<never>[]): void {
     const missing = missingGuardKinds(riskPolicy, tool, guards);
@@ -151,12 +163,40 @@ export function createGate(options: GateOptions): Gate {
     }
   }
 
-  async function run<Args, Result>(
+  function run<Args, Result>(
     call: GateCall<Args>,
     explicitSession: AgentSession | undefined,
     guards: readonly Guard<NoInfer<Args>>[],
     execute: ToolExecute<Args, Result>,
   ): Promise<Result> {
+    if (closing) {
+      return Promise.reject(
+        new AuditFailed(
+          `the gate is closed: the call of '${describeThrown(call?.tool?.name)}' was not admitted`,
+        ),
+      );
+    }
+    const running = runAdmitted(call, explicitSession, guards, execute);
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+    return running;
+  }
+
+  async function runAdmitted<Args, Result>(
+    call: GateCall<Args>,
+    explicitSession: AgentSession | undefined,
+    guards: readonly Guard<NoInfer<Args>>[],
+    execute: ToolExecute<Args, Result>,
+  ): Promise<Result> {
+    if (typeof call !== 'object' || call === null)
+      throw new TypeError('gate.run: call must be { tool, args }');
+    if (call.callId !== undefined && (typeof call.callId !== 'string' || call.callId.length === 0)) {
+      throw new TypeError('gate.run: call.callId must be a non-empty string when given');
+    }
     const callId = call.callId ?? randomUUID();
     const toolName = typeof call.tool?.name === 'string' ? call.tool.name : describeThrown(call.tool?.name);
     const base: Pick<
@@ -174,32 +214,57 @@ export function createGate(options: GateOptions): Gate {
     ): Promise<void> => {
       if (audit) await audit.append({ ...base, ...extra, phase, outcome });
     };
-    const refuse = async (phase: AuditPhase, error: GateDenied | GateInterrupt): Promise<never> => {
+    /** Records the decision (for the guard that made it, named by the gate) and throws it. */
+    const refuse = async (
+      phase: AuditPhase,
+      error: GateDenied | GateInterrupt,
+      guardName: string | undefined = error.guard,
+    ): Promise<never> => {
       await record(phase, isInterruptCode(error.code) ? 'interrupt' : 'deny', {
-        ...(error.guard === undefined ? {} : { guard: error.guard }),
+        ...(guardName === undefined ? {} : { guard: guardName }),
         code: error.code,
         reason: error.message,
       });
       throw error;
     };
 
-    // 1. The session: explicit, else the async context. Never from the arguments.
+    // 1. The session: explicit, else the async context. Never from the arguments. One that is not a session (no
+    //    user with a string `sub`) is no session.
     const session = explicitSession ?? currentSession();
-    if (!session) {
-      return refuse('session', new GateDenied('NO_SESSION', `no session for the call of '${toolName}'`));
+    const sessionFacts = session === undefined ? undefined : readSessionFacts(session);
+    if (!session || !sessionFacts) {
+      return refuse(
+        'session',
+        new GateDenied(
+          'NO_SESSION',
+          session
+            ? `the session for the call of '${toolName}' is malformed`
+            : `no session for the call of '${toolName}'`,
+        ),
+      );
     }
-    Object.assign(base, {
-      sessionId: session.id,
-      sub: session.user.sub,
-      ...(session.tenant === undefined ? {} : { tenant: session.tenant }),
-    });
+    Object.assign(base, sessionFacts);
+
+    // Guards as given to run(): each needs a name, a kind and check() (protect() checks this at creation).
+    const malformed = guards.findIndex((guard) => !isWellFormedGuard(guard));
+    if (!Array.isArray(guards) || malformed >= 0) {
+      return refuse(
+        'policy',
+        new GateDenied(
+          'FORBIDDEN',
+          `guard #${malformed} of '${toolName}' has no string name, kind or check()`,
+        ),
+      );
+    }
 
     // 2. The arguments, validated before any guard sees them, then frozen into the one copy that is digested, read by
     //    the guards and given to the tool. Recording them (redacted) is part of this fail-closed step.
+    // The raw arguments are frozen before validation too: a schema that returns its input (`z.any().refine`, a custom
+    // one) must not leave the caller an object it can still change.
     let args: Args;
     let argsRecord: { args?: unknown } = {};
     try {
-      args = snapshotArgs(await validateArgs(call.tool, call.args));
+      args = snapshotArgs(await validateArgs(call.tool, snapshotArgs(call.args)));
       base.argsDigest = digestArgs(args);
       if (recordArgs) argsRecord = { args: redactValue(args) };
     } catch (error) {
@@ -251,14 +316,27 @@ export function createGate(options: GateOptions): Gate {
     });
     const runGuard = async (guard: Guard<Args>): Promise<void> => {
       const annotations: GuardAnnotations = {};
+      let returned: unknown;
       try {
         call.signal?.throwIfAborted();
-        await raceAbort(
+        returned = await raceAbort(
           Promise.resolve().then(() => guard.check(contextFor(guard, annotations))),
           call.signal,
         );
       } catch (error) {
-        return refuse('guard', attributeTo(guard.name, error, call.signal));
+        return refuse('guard', attributeTo(guard.name, error, call.signal), guard.name);
+      }
+      if (returned !== undefined) {
+        // `return false` reads like a denial: a guard allows only by returning nothing.
+        return refuse(
+          'guard',
+          new GateDenied(
+            'GUARD_FAILED',
+            `guard '${guard.name}' returned ${describeReturned(returned)}; a guard allows by returning nothing and ` +
+              'refuses by throwing GateDenied or GateInterrupt',
+            { guard: guard.name },
+          ),
+        );
       }
       await record('guard', 'allow', { guard: guard.name, ...annotations, ...argsRecord });
     };
@@ -269,7 +347,7 @@ export function createGate(options: GateOptions): Gate {
     // 5. The tool, with the credentials in its call scope; one retry when a provider rejected a fresh token.
     const recordFailure = (error: unknown) =>
       recordOutcome(record, 'failed', {
-        code: AgentGateError.isInstance(error) ? error.code : 'TOOL_ERROR',
+        code: codeOf(error) ?? 'TOOL_ERROR',
         reason: redactSecrets(describeThrown(error)),
       });
     const attempt = async (retryable: boolean): Promise<Result> => {
@@ -281,12 +359,15 @@ export function createGate(options: GateOptions): Gate {
           }),
         );
       }
-      // The tool runs with exactly the arguments that were digested: a value the snapshot could not freeze (a class
-      // instance) is checked again here.
+      // The tool runs with exactly the arguments that were digested: a fresh snapshot of its own (so nothing a guard
+      // still holds, such as a Date, can reach it), digested again.
+      let toolArgs: Args;
       let unchanged: boolean;
       try {
-        unchanged = digestArgs(args) === argsDigest;
+        toolArgs = snapshotArgs(args);
+        unchanged = digestArgs(toolArgs) === argsDigest;
       } catch {
+        toolArgs = args;
         unchanged = false;
       }
       if (!unchanged) {
@@ -308,7 +389,7 @@ export function createGate(options: GateOptions): Gate {
         ...(call.signal === undefined ? {} : { signal: call.signal }),
       });
       try {
-        return await runInCall(executionContext, async () => execute(args, executionContext));
+        return await runInCall(executionContext, async () => execute(toolArgs, executionContext));
       } catch (error) {
         // A rejected token on the first attempt is recorded by the retry (or failure) decision that follows.
         if (!(retryable && isConnectionTokenRejected(error))) await recordFailure(error);
@@ -369,8 +450,12 @@ export function createGate(options: GateOptions): Gate {
       await record('execute', outcome, extra);
     } catch (error) {
       // By marker and code, as everywhere in the gate: an audit log from another installed copy fails the same way.
-      if (!(AgentGateError.isInstance(error) && error.code === 'AUDIT_FAILED')) throw error;
-      onAuditFailure?.(error as AuditFailed);
+      if (codeOf(error) !== 'AUDIT_FAILED') throw error;
+      try {
+        onAuditFailure?.(error as AuditFailed);
+      } catch {
+        // The callback's own failure must not turn a call that ran into an error.
+      }
     }
   }
 
@@ -380,6 +465,10 @@ export function createGate(options: GateOptions): Gate {
     audit,
     protect,
     async close() {
+      closing = true;
+      // The calls already admitted finish first (their guards may still be waiting on the user): their outcome
+      // events are stored before the log closes.
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
       if (ownsAudit) await audit.close?.();
       else await audit?.flush();
     },
@@ -395,8 +484,10 @@ export function createGate(options: GateOptions): Gate {
     }
     if (!Array.isArray(guards)) throw new TypeError(`gate.protect(${tool.name}): guards must be an array`);
     for (const guard of guards) {
-      if (typeof guard?.check !== 'function' || typeof guard.kind !== 'string') {
-        throw new TypeError(`gate.protect(${tool.name}): every guard needs name, kind and check()`);
+      if (!isWellFormedGuard(guard)) {
+        throw new TypeError(
+          `gate.protect(${tool.name}): every guard needs name, kind and check() (two non-empty strings and a function)`,
+        );
       }
     }
     if (typeof execute !== 'function')
@@ -452,23 +543,41 @@ async function validateArgs<Args>(tool: GatedTool<Args, unknown>, raw: unknown):
 }
 
 class ArgumentIssues extends Error {
-  constructor(readonly issues: readonly StandardSchemaV1.Issue[]) {
+  readonly issues: readonly unknown[];
+  constructor(issues: unknown) {
     super('arguments do not match the schema');
+    this.issues =
+      Array.isArray(issues) && issues.length > 0 ? issues : [{ message: 'the schema refused them' }];
+  }
+}
+
+function describeIssue(issue: unknown): ArgumentIssue {
+  try {
+    const { path, message } = (issue ?? {}) as { path?: unknown; message?: unknown };
+    const segments = Array.isArray(path) ? path : [];
+    return {
+      path: redactSecrets(
+        segments
+          .map((segment: unknown) =>
+            describeThrown(
+              typeof segment === 'object' && segment !== null ? (segment as { key?: unknown }).key : segment,
+            ),
+          )
+          .join('.'),
+      ),
+      message: redactSecrets(typeof message === 'string' ? message : describeThrown(message)),
+    };
+  } catch {
+    return { path: '', message: 'an issue that cannot be described' };
   }
 }
 
 function toInvalidArguments(tool: string, error: unknown): GateDenied<'INVALID_ARGUMENTS'> {
-  // Paths and messages alike are redacted: `details.issues` reaches the model through `toJSON()`.
+  // Paths and messages alike are redacted: `details.issues` reaches the model through `toJSON()`. Whatever shape a
+  // schema library gives its issues, describing them never throws.
   const issues: ArgumentIssue[] =
     error instanceof ArgumentIssues
-      ? error.issues.map((issue) => ({
-          path: redactSecrets(
-            (issue.path ?? [])
-              .map((segment) => describeThrown(typeof segment === 'object' ? segment.key : segment))
-              .join('.'),
-          ),
-          message: redactSecrets(describeThrown(issue.message)),
-        }))
+      ? error.issues.map(describeIssue)
       : [{ path: '', message: redactSecrets(describeThrown(error)) }];
   const summary = issues
     .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
@@ -489,8 +598,18 @@ function attributeTo(
   signal: AbortSignal | undefined,
 ): GateDenied | GateInterrupt {
   if (isGateDecision(error)) {
-    if (error.guard === undefined) Object.defineProperty(error, 'guard', { value: guard, enumerable: true });
-    return error;
+    // Named for the guard that threw it: set on the instance when it has no name yet; a shared or frozen decision
+    // that names another guard is thrown as a copy, so no guard is blamed for another's refusal.
+    if (error.guard === guard) return error;
+    if (error.guard === undefined) {
+      try {
+        Object.defineProperty(error, 'guard', { value: guard, enumerable: true });
+        return error;
+      } catch {
+        // Frozen: fall through to a copy.
+      }
+    }
+    return copyFor(guard, error);
   }
   if (signal?.aborted && error === signal.reason) {
     return new GateDenied('GUARD_FAILED', `the call was aborted while guard '${guard}' was deciding`, {
@@ -502,4 +621,52 @@ function attributeTo(
     guard,
     cause: error,
   });
+}
+
+function copyFor(guard: string, decision: AnyGateDenied | AnyGateInterrupt): GateDenied | GateInterrupt {
+  const options = { guard, details: decision.details, cause: decision } as never;
+  return isInterruptCode(decision.code)
+    ? new GateInterrupt(decision.code, decision.message, options)
+    : new GateDenied(decision.code, decision.message, options);
+}
+
+/** The `code` of an AgentGate error (from any installed copy), read without ever throwing. */
+function codeOf(error: unknown): string | undefined {
+  try {
+    return AgentGateError.isInstance(error) && typeof error.code === 'string' ? error.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isWellFormedGuard(guard: unknown): boolean {
+  try {
+    const candidate = guard as Partial<Guard>;
+    return (
+      typeof candidate?.name === 'string' &&
+      candidate.name.length > 0 &&
+      typeof candidate.kind === 'string' &&
+      typeof candidate.check === 'function'
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The audit facts of a session, or `undefined` when it is not one (no user, a `sub` that is not a string). */
+function readSessionFacts(
+  session: AgentSession,
+): Pick<AuditEventDraft, 'sessionId' | 'sub' | 'tenant'> | undefined {
+  try {
+    const { id, user, tenant } = session;
+    if (typeof id !== 'string' || typeof user?.sub !== 'string' || user.sub.length === 0) return undefined;
+    if (tenant !== undefined && typeof tenant !== 'string') return undefined;
+    return { sessionId: id, sub: user.sub, ...(tenant === undefined ? {} : { tenant }) };
+  } catch {
+    return undefined;
+  }
+}
+
+function describeReturned(value: unknown): string {
+  return typeof value === 'boolean' || typeof value === 'number' ? String(value) : `a ${typeof value}`;
 }

@@ -9,7 +9,7 @@ export { createAuditLog } from './audit/audit-log';
 // Audit log
 export type { AuditEvent, AuditEventDraft, AuditOutcome, AuditPhase } from './audit/event';
 export { GENESIS_HASH, hashAuditEvent } from './audit/event';
-export type { JsonlAuditSink, MemoryAuditSink } from './audit/sinks';
+export type { JsonlAuditSink, MemoryAuditSink, ReadAuditLogOptions } from './audit/sinks';
 export { jsonlAudit, memoryAudit, readAuditLog } from './audit/sinks';
 export type {
   AuditChainBreak,

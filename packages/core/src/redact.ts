@@ -24,6 +24,58 @@ const STRONG_WORDS = new Set([
   'secretkey',
   'signingkey',
   'codeverifier',
+  'encryptionkey',
+  'masterkey',
+  'hmackey',
+  'sshkey',
+  'sessionkey',
+  'seedphrase',
+  'mnemonic',
+  'connectionstring',
+  'databaseurl',
+  'passcode',
+  'securitycode',
+  'authorizationcode',
+  'devicecode',
+  'apikeys',
+]);
+/**
+ * A strong word does not make a name secret when the name ends in one of these: it describes the secret, it is not
+ * the secret (`password_reset_required`, `client_secret_expires_at`, `access_key_id`, `secret_name`).
+ */
+const METADATA_ENDINGS = new Set([
+  'required',
+  'set',
+  'changed',
+  'reset',
+  'expired',
+  'expires',
+  'expiry',
+  'at',
+  'length',
+  'policy',
+  'id',
+  'name',
+  'type',
+  'hint',
+  'enabled',
+  'count',
+  'rotated',
+  'updated',
+  'created',
+  'exists',
+  'age',
+  'version',
+]);
+/** A weak last word after one of these is a cursor or a count, not a credential (`next_page_token`). */
+const NON_CREDENTIAL_PREFIXES = new Set([
+  'page',
+  'next',
+  'continuation',
+  'cursor',
+  'sync',
+  'pagination',
+  'resume',
 ]);
 const WEAK_WORDS = new Set([
   'authorization',
@@ -33,9 +85,7 @@ const WEAK_WORDS = new Set([
   'credential',
   'credentials',
   'token',
-  'tokens',
   'pwd',
-  'pass',
   'otp',
   'totp',
   'hotp',
@@ -49,9 +99,12 @@ const WEAK_WORDS = new Set([
   'recoverycode',
   'backupcode',
   'verificationcode',
+  'bearer',
+  'jwt',
+  'dsn',
 ]);
 /** Lower-case run-together spellings (`accesstoken`, `clientsecret`) are caught by these endings and parts. */
-const JOINED_ENDINGS = ['token', 'tokens', 'password', 'passwd', 'apikey', 'privatekey', 'otp', 'pin'];
+const JOINED_ENDINGS = ['token', 'password', 'passwd', 'apikey', 'privatekey', 'otp', 'pin'];
 
 function wordsOf(name: string): string[] {
   return name
@@ -72,27 +125,50 @@ function wordsOf(name: string): string[] {
 export function isSecretName(name: string): boolean {
   const words = wordsOf(name);
   if (words.length === 0) return false;
-  for (let index = 0; index < words.length; index++) {
-    const word = words[index]!;
-    const pair = index + 1 < words.length ? word + words[index + 1] : undefined;
-    if (STRONG_WORDS.has(word) || (pair !== undefined && STRONG_WORDS.has(pair))) return true;
-    if (word.includes('password') || word.includes('secret') || word.includes('passwd')) return true;
-  }
   const last = words[words.length - 1]!;
-  const lastPair = words.length > 1 ? words[words.length - 2]! + last : undefined;
+  if (!METADATA_ENDINGS.has(last) || words.length === 1) {
+    for (let index = 0; index < words.length; index++) {
+      const word = words[index]!;
+      const pair = index + 1 < words.length ? word + words[index + 1] : undefined;
+      if (STRONG_WORDS.has(word) || (pair !== undefined && STRONG_WORDS.has(pair))) return true;
+      if (word.includes('password') || word.includes('secret') || word.includes('passwd')) return true;
+    }
+  }
+  const previous = words.length > 1 ? words[words.length - 2]! : undefined;
+  if (previous !== undefined && NON_CREDENTIAL_PREFIXES.has(previous)) return false;
+  const lastPair = previous === undefined ? undefined : previous + last;
   if (WEAK_WORDS.has(last) || (lastPair !== undefined && WEAK_WORDS.has(lastPair))) return true;
-  // One run-together word: `accesstoken`, `apikey`, `userpin` (but not `spin`: the ending must follow a word).
+  // A bare `pass`, and one run-together word: `accesstoken`, `apikey`, `userpin` (not `spin`: the ending must follow a
+  // word of its own).
+  if (words.length === 1 && last === 'pass') return true;
   return (
     words.length === 1 &&
     JOINED_ENDINGS.some((ending) => last.length > ending.length + 1 && last.endsWith(ending))
   );
 }
 
-const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+/** Objects that name a secret in one field and hold it in another: `{ name: 'password', value: '…' }`. */
+const NAME_FIELDS = ['name', 'key', 'header', 'field', 'param', 'parameter'];
+
+// Every pattern starts where a run of its characters starts (a lookbehind), so each run is tried once: linear time
+// on any input, however many dots, dashes or `eyJ` a model puts in an argument.
+const JWT = /(?<![\w-])eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
 const BEARER = /\b(Bearer|Basic|DPoP)\s+[\w\-.~+/]+=*/gi;
 const SCHEME_WORD = /^(?:Bearer|Basic|DPoP)$/i;
-/** `key=value`, `key: value`, `"key":"value with spaces"`, `'key': 'value'` — the key optionally quoted. */
-const PAIR = /(["']?)\b([A-Za-z][\w.-]*)\1(\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^"'&\s,;}]+)/g;
+/** A header line that carries a credential: everything after the name (but a known scheme) is masked. */
+const CREDENTIAL_HEADER =
+  /(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie)(\s*:\s*)(?![\s"'])([^\r\n]*)/gi;
+/** `scheme://user:password@host`: the password. */
+const URL_USERINFO = /(?<![\w+.-])([a-z][a-z0-9+.-]*:\/\/[^\s/@:]+:)([^\s/@]+)@/gi;
+/** Credentials recognisable by their prefix (GitHub, OpenAI-style `sk-`, Slack, AWS access key ids). */
+const KNOWN_TOKEN =
+  /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|sk-(?:proj-)?[\w-]{20,}|xox[abposr]-[\w-]{10,}|AKIA[0-9A-Z]{16})/g;
+/**
+ * `key=value`, `key: value` (a space after the colon, so `secrets:read` and URNs stay readable), `key:"value"`,
+ * `"key":"value with spaces"`, `'key': 'value'`, `"key": [..]` or `{..}` (one level) — the key optionally quoted.
+ */
+const PAIR =
+  /(["']?)(?<![\w.-])([A-Za-z][\w.-]*)\1(\s*=\s*|\s*:(?=\s|["'[{])\s*)("(?:[^"\\]|\\.)*"|'[^']*'|\[[^\]]*\]|\{[^}]*\}|[^"'&\s,;}\]]+)/g;
 
 /**
  * Masks what looks like a credential in free text: JWTs, `Bearer …` values, and `name=value` / `"name":"value"`
@@ -103,10 +179,16 @@ const PAIR = /(["']?)\b([A-Za-z][\w.-]*)\1(\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'
 export function redactSecrets(text: string): string {
   return text
     .replace(JWT, REDACTED)
+    .replace(KNOWN_TOKEN, REDACTED)
+    .replace(URL_USERINFO, (_match, before: string) => `${before}${REDACTED}@`)
     .replace(BEARER, (_match, scheme: string) => `${scheme} ${REDACTED}`)
+    .replace(CREDENTIAL_HEADER, (_match, name: string, separator: string, value: string) => {
+      const scheme = /^(Bearer|Basic|DPoP) /i.exec(value)?.[1];
+      return `${name}${separator}${scheme === undefined ? '' : `${scheme} `}${REDACTED}`;
+    })
     .replace(PAIR, (match, quote: string, key: string, separator: string, value: string) => {
       // `Authorization: Bearer [redacted]`: the scheme is not the secret, and what followed it is already masked.
-      if (!isSecretName(key) || SCHEME_WORD.test(value)) return match;
+      if (!isSecretName(key) || SCHEME_WORD.test(value) || value === REDACTED) return match;
       const valueQuote = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
       return `${quote}${key}${quote}${separator}${valueQuote}${REDACTED}${valueQuote}`;
     });
@@ -149,7 +231,8 @@ const MAX_NODES = 10_000;
  * A deep copy of a JSON-like value with every field whose name {@link isSecretName} calls secret replaced by
  * `[redacted]`, and every string run through {@link redactSecrets}. Never throws and never recurses unbounded:
  * past 32 levels or 10,000 values the rest is `[truncated]`; own `__proto__` keys are copied as plain data; getters
- * are not run; cycles end as `[truncated]`; functions, symbols and bigints become descriptive strings.
+ * are not run; cycles end as `[truncated]`; functions, symbols and bigints become descriptive strings; a value whose
+ * proxy traps throw becomes `[unreadable]`. In `{ name: 'password', value: … }` shapes the `value` is masked too.
  */
 export function redactValue(value: unknown): unknown {
   let budget = MAX_NODES;
@@ -175,23 +258,39 @@ export function redactValue(value: unknown): unknown {
     }
     if (input instanceof Date) return Number.isNaN(input.getTime()) ? 'Invalid Date' : input.toISOString();
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(input)) {
+    const keys = Object.keys(input);
+    // `{ name: 'password', value: '…' }`: the value is the secret the name announces.
+    const namesSecret = NAME_FIELDS.some((field) => {
+      const named = keys.includes(field) ? readOwn(input, field) : undefined;
+      return typeof named === 'string' && isSecretName(named);
+    });
+    for (const key of keys) {
       if (budget <= 0) {
         defineData(out, TRUNCATED, TRUNCATED);
         break;
       }
-      defineData(out, key, isSecretName(key) ? REDACTED : copy(readOwn(input, key), depth + 1, path));
+      const secret = isSecretName(key) || (namesSecret && key === 'value');
+      defineData(out, key, secret ? REDACTED : copy(readOwn(input, key), depth + 1, path));
     }
     return out;
   };
-  return copy(value, 0, []);
+  try {
+    return copy(value, 0, []);
+  } catch {
+    // A proxy whose traps throw: nothing of it is kept.
+    return '[unreadable]';
+  }
 }
 
 /** An own data property's value; an accessor is not run (it could throw or change what the gate digested). */
 function readOwn(target: object, key: string): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(target, key);
-  if (descriptor === undefined) return undefined;
-  return 'value' in descriptor ? descriptor.value : '[accessor]';
+  try {
+    const descriptor = Object.getOwnPropertyDescriptor(target, key);
+    if (descriptor === undefined) return undefined;
+    return 'value' in descriptor ? descriptor.value : '[accessor]';
+  } catch {
+    return '[unreadable]';
+  }
 }
 
 /** Sets `key` as an own enumerable data property, so `__proto__` is data and not the prototype. */

@@ -61,11 +61,16 @@ export function validateRiskPolicy(policy: RiskPolicy): RiskPolicy {
   }
   for (const [risk, kinds] of Object.entries(policy)) {
     if (!RISKS.includes(risk as Risk)) throw new TypeError(`riskPolicy: unknown risk level '${risk}'`);
+    if (kinds === undefined) continue;
     if (!Array.isArray(kinds) || kinds.some((kind) => typeof kind !== 'string' || kind.length === 0)) {
       throw new TypeError(`riskPolicy.${risk} must be an array of guard kinds`);
     }
   }
   return Object.freeze(
-    Object.fromEntries(Object.entries(policy).map(([risk, kinds]) => [risk, Object.freeze([...kinds])])),
+    Object.fromEntries(
+      Object.entries(policy)
+        .filter((entry): entry is [string, readonly string[]] => entry[1] !== undefined)
+        .map(([risk, kinds]) => [risk, Object.freeze([...kinds])]),
+    ),
   );
 }

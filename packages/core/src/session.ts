@@ -104,8 +104,8 @@ export function createSession(options: CreateSessionOptions): AgentSession {
       );
     }
   }
-  if (options.authTime !== undefined && !Number.isInteger(options.authTime)) {
-    throw new TypeError('createSession: options.authTime must be whole seconds since the epoch');
+  if (options.authTime !== undefined && !(Number.isFinite(options.authTime) && options.authTime >= 0)) {
+    throw new TypeError('createSession: options.authTime must be seconds since the epoch');
   }
   if (options.mode !== undefined && options.mode !== 'interactive' && options.mode !== 'background') {
     throw new TypeError("createSession: options.mode must be 'interactive' or 'background'");

@@ -20,18 +20,15 @@ describe('GateInterrupt', () => {
     'APPROVAL_EXPIRED',
     'STEP_UP_REQUIRED',
   ] as const)('%s survives a JSON round trip and is still recognised', (code) => {
-    const interrupt = new GateInterrupt(code, 'the user must act', {
-      guard: 'g',
-      details: { connection: 'acme-calendar', requiredScopes: ['events.read'] },
-    });
+    // Every fact any interrupt code requires, so one table covers them all.
+    const details = {
+      connection: 'acme-calendar',
+      requiredScopes: ['events.read'],
+      authorizationParams: { max_age: '300' },
+    };
+    const interrupt = new GateInterrupt(code, 'the user must act', { guard: 'g', details });
     const json = roundTrip(interrupt);
-    expect(json).toEqual({
-      kind: 'interrupt',
-      code,
-      message: 'the user must act',
-      guard: 'g',
-      details: { connection: 'acme-calendar', requiredScopes: ['events.read'] },
-    });
+    expect(json).toEqual({ kind: 'interrupt', code, message: 'the user must act', guard: 'g', details });
     expect(isGateInterrupt(json)).toBe(true);
     expect(isGateDenied(json)).toBe(false);
     const revived = reviveGateError(json);
@@ -54,10 +51,11 @@ describe('GateDenied', () => {
   it.each(['FORBIDDEN', 'INSUFFICIENT_SCOPE', 'INVALID_ARGUMENTS', 'NO_SESSION', 'GUARD_FAILED'] as const)(
     '%s round-trips through JSON',
     (code) => {
-      const json = roundTrip(new GateDenied(code, 'no', { details: { missing: ['a'] } }));
+      const details = { missing: ['a'], required: ['a', 'b'], issues: [{ path: 'x', message: 'bad' }] };
+      const json = roundTrip(new GateDenied(code, 'no', { details }));
       expect(isGateDenied(json)).toBe(true);
       expect(isGateInterrupt(json)).toBe(false);
-      expect(reviveGateError(json)).toMatchObject({ name: 'GateDenied', code, details: { missing: ['a'] } });
+      expect(reviveGateError(json)).toMatchObject({ name: 'GateDenied', code, details });
     },
   );
 });
@@ -67,6 +65,7 @@ describe('AgentGateError', () => {
     const foreign = Object.assign(new Error('from another copy'), {
       [Symbol.for('agentgate.error')]: true,
       code: 'APPROVAL_DENIED',
+      details: {},
     });
     expect(AgentGateError.isInstance(foreign)).toBe(true);
     expect(isGateInterrupt(foreign)).toBe(true);

@@ -8,11 +8,15 @@ import {
   digestArgs,
   GateDenied,
   type GatedTool,
+  GateInterrupt,
   type Guard,
+  isGateDenied,
+  isGateInterrupt,
   MAX_ARGS_DEPTH,
   MemoryStore,
   memoryAudit,
   REDACTED,
+  reviveGateError,
 } from '../src/index';
 
 const alice = createSession({ sub: 'alice', subjectToken: 'secret-at' });
@@ -424,12 +428,336 @@ describe('gate.close', () => {
     expect(sink.events).toHaveLength(2);
   });
 
-  it('only flushes a log the caller passed in, which stays usable', async () => {
+  it('only flushes a log the caller passed in, which stays usable for others', async () => {
     const sink = memoryAudit();
     const log = createAuditLog({ sink });
     const gate = createGate({ audit: log });
+    await gate.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'ok');
     await gate.close();
-    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'ok')).resolves.toBe('ok');
-    expect(sink.events).toHaveLength(2);
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'ok')).rejects.toMatchObject({
+      code: 'AUDIT_FAILED',
+    });
+    const other = createGate({ audit: log });
+    await expect(other.run({ tool: { name: 't' }, args: {} }, alice, [], () => 'ok')).resolves.toBe('ok');
+    expect(sink.events).toHaveLength(4);
+  });
+
+  it('waits for a call in flight, whose outcome is stored before the log closes', async () => {
+    const sink = memoryAudit();
+    const gate = createGate({ audit: sink });
+    let release!: () => void;
+    const slow = defineGuard({
+      name: 'slow',
+      kind: 'test',
+      check: () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    });
+    const running = gate.run({ tool: { name: 'transfer' }, args: {} }, alice, [slow], () => 'TRANSFERRED');
+    await vi.waitFor(() => expect(release).toBeTypeOf('function'));
+    const closing = gate.close();
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], vi.fn())).rejects.toMatchObject({
+      code: 'AUDIT_FAILED',
+    });
+    release();
+    await expect(running).resolves.toBe('TRANSFERRED');
+    await closing;
+    expect(sink.events.map((event) => [event.phase, event.outcome])).toEqual([
+      ['guard', 'allow'],
+      ['execute', 'executed'],
+    ]);
+  });
+});
+
+describe('review: arguments the digest and the tool could see differently', () => {
+  it('an object whose toJSON shows the digest a smaller amount gives the tool exactly what was digested', async () => {
+    const gate = createGate({ audit: false });
+    const received: unknown[] = [];
+    let digest = '';
+    const seeing = defineGuard({
+      name: 'sees',
+      kind: 'test',
+      check: ({ argsDigest }) => void (digest = argsDigest),
+    });
+    await gate.run(
+      { tool: { name: 'transfer' }, args: { amount: 1000, toJSON: () => ({ amount: 1 }) } },
+      alice,
+      [seeing],
+      (args) => void received.push(args),
+    );
+    expect(received).toEqual([{ amount: 1 }]);
+    expect(digest).toBe(digestArgs({ amount: 1 }));
+  });
+
+  it('a schema that returns its own input cannot leave the caller an object to change before the snapshot', async () => {
+    const gate = createGate({ audit: false });
+    const raw = { amount: 5 };
+    const passthrough = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: async (value: unknown) => {
+          // The caller's chance to change its object while validation awaits.
+          await Promise.resolve();
+          raw.amount = 1_000_000;
+          return { value };
+        },
+      },
+    };
+    const received: unknown[] = [];
+    await gate.run(
+      { tool: { name: 't', schema: passthrough }, args: raw },
+      alice,
+      [],
+      (args) => void received.push(args),
+    );
+    expect(received).toEqual([{ amount: 5 }]);
+  });
+
+  it('a Date a guard keeps and changes later cannot reach the tool', async () => {
+    const gate = createGate({ audit: false });
+    let kept: Date | undefined;
+    const keeping = defineGuard<{ at: Date }>({
+      name: 'keeps',
+      kind: 'test',
+      check: ({ args }) => void (kept = args.at),
+    });
+    const seen: string[] = [];
+    await gate.run(
+      {
+        tool: { name: 'schedule', schema: z.object({ at: z.date() }) },
+        args: { at: new Date('2026-12-24T10:00:00Z') },
+      },
+      alice,
+      [keeping],
+      async (args) => {
+        kept?.setTime(0);
+        seen.push(args.at.toISOString());
+      },
+    );
+    expect(seen).toEqual(['2026-12-24T10:00:00.000Z']);
+  });
+
+  it('refuses arguments holding more values than the bound, on record', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const sparse: unknown[] = [];
+    sparse.length = 50_000_000;
+    await expect(
+      gate.run({ tool: { name: 't' }, args: { sparse } }, alice, [], vi.fn()),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENTS',
+      message: expect.stringMatching(/more than/),
+    });
+    expect(audit.events).toHaveLength(1);
+  });
+});
+
+describe('review: every path ends in a typed error on record', () => {
+  const denial = Object.freeze(new GateDenied('FORBIDDEN', 'shared refusal'));
+
+  it('a frozen denial is thrown as a copy named for the guard that threw it', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const guard = defineGuard({
+      name: 'frozen',
+      kind: 'test',
+      check: () => {
+        throw denial;
+      },
+    });
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [guard], vi.fn())).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      guard: 'frozen',
+    });
+    expect(audit.events[0]).toMatchObject({ outcome: 'deny', guard: 'frozen' });
+  });
+
+  it('a denial shared by two guards is recorded and thrown for the guard that threw it', async () => {
+    const shared = new GateDenied('FORBIDDEN', 'not today');
+    const throwing = (name: string) =>
+      defineGuard({
+        name,
+        kind: 'test',
+        check: () => {
+          throw shared;
+        },
+      });
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {} }, alice, [throwing('a')], vi.fn()),
+    ).rejects.toMatchObject({
+      guard: 'a',
+    });
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {} }, alice, [throwing('b')], vi.fn()),
+    ).rejects.toMatchObject({
+      guard: 'b',
+    });
+    expect(audit.events.map((event) => event.guard)).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    ['a guard whose name is a symbol', { name: Symbol('x'), kind: 'k', check: () => {} }],
+    ['a guard without check', { name: 'g', kind: 'k' }],
+  ])('denies FORBIDDEN on record for %s given to run()', async (_label, guard) => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const execute = vi.fn();
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {} }, alice, [guard as unknown as Guard], execute),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(execute).not.toHaveBeenCalled();
+    expect(audit.events).toHaveLength(1);
+  });
+
+  it('a session without a user is no session, on record', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {} }, { id: 's' } as never, [], vi.fn()),
+    ).rejects.toMatchObject({ code: 'NO_SESSION', message: expect.stringMatching(/malformed/) });
+    expect(audit.events).toHaveLength(1);
+  });
+
+  it('a callId that is not a string is a TypeError before anything runs', async () => {
+    const gate = createGate({ audit: false });
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {}, callId: 1n as never }, alice, [], vi.fn()),
+    ).rejects.toThrow(TypeError);
+  });
+
+  it.each([
+    ['a null path segment', [{ message: 'bad', path: [null] }]],
+    ['a null issue', [null]],
+    ['issues that are not an array', 'nope'],
+  ])('schema issues with %s still deny INVALID_ARGUMENTS', async (_label, issues) => {
+    const gate = createGate({ audit: memoryAudit() });
+    const schema = {
+      '~standard': { version: 1 as const, vendor: 'test', validate: () => ({ issues }) as never },
+    };
+    await expect(
+      gate.run({ tool: { name: 't', schema }, args: {} }, alice, [], vi.fn()),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENTS',
+    });
+  });
+
+  it('an audit clock that returns an invalid date fails closed with AUDIT_FAILED, and nothing runs', async () => {
+    const gate = createGate({ audit: memoryAudit(), now: () => new Date(Number.NaN) });
+    const execute = vi.fn();
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [], execute)).rejects.toMatchObject({
+      code: 'AUDIT_FAILED',
+    });
+    expect(execute).not.toHaveBeenCalled();
+  });
+
+  it('a tool throwing an error-like object whose code getter throws still has its failure on record', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const hostile = {
+      [Symbol.for('agentgate.error')]: true,
+      get code(): string {
+        throw new Error('no code');
+      },
+      message: 'hostile',
+    };
+    const outcome = await gate
+      .run({ tool: { name: 't' }, args: {} }, alice, [], () => {
+        throw hostile;
+      })
+      .then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+    expect(outcome).toBe(hostile);
+    expect(audit.events.at(-1)).toMatchObject({ outcome: 'failed', code: 'TOOL_ERROR' });
+  });
+
+  it('a guard that returns false (or anything) does not allow', async () => {
+    const gate = createGate({ audit: false });
+    const execute = vi.fn();
+    const returnsFalse = { name: 'says-no', kind: 'test', check: () => false } as unknown as Guard;
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {} }, alice, [returnsFalse], execute),
+    ).rejects.toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringMatching(/returned false/),
+    });
+    expect(execute).not.toHaveBeenCalled();
+  });
+
+  it('createGate({ audit: undefined }) is a TypeError that says what to pass', () => {
+    expect(() => createGate({ audit: undefined } as never)).toThrow(/options.audit is required/);
+  });
+});
+
+describe('review: type guards narrow only what can be read', () => {
+  it.each([
+    [
+      'CONNECTION_REQUIRED without details',
+      { kind: 'interrupt', code: 'CONNECTION_REQUIRED', message: 'm', details: {} },
+    ],
+    [
+      'STEP_UP_REQUIRED with no authorizationParams',
+      { kind: 'interrupt', code: 'STEP_UP_REQUIRED', message: 'm', details: {} },
+    ],
+    ['an interrupt with no details at all', { kind: 'interrupt', code: 'APPROVAL_PENDING', message: 'm' }],
+  ])('isGateInterrupt refuses %s', (_label, json) => {
+    expect(isGateInterrupt(json)).toBe(false);
+    expect(reviveGateError(json)).toBeUndefined();
+  });
+
+  it('isGateDenied refuses INSUFFICIENT_SCOPE JSON without its scope lists, accepts it with them', () => {
+    const json = { kind: 'denied', code: 'INSUFFICIENT_SCOPE', message: 'm', details: {} };
+    expect(isGateDenied(json)).toBe(false);
+    expect(isGateDenied({ ...json, details: { missing: ['a'], required: ['a'] } })).toBe(true);
+  });
+
+  it('the gate still treats a decision without its details as a decision (fail closed by code)', async () => {
+    const gate = createGate({ audit: false });
+    const bare = defineGuard({
+      name: 'bare',
+      kind: 'test',
+      check: () => {
+        throw new GateInterrupt('CONNECTION_REQUIRED', 'connect', {} as never);
+      },
+    });
+    await expect(gate.run({ tool: { name: 't' }, args: {} }, alice, [bare], vi.fn())).rejects.toMatchObject({
+      code: 'CONNECTION_REQUIRED',
+    });
+  });
+});
+
+describe('review: over-redaction that would break users', () => {
+  it('scope strings in details stay readable (the connect flow needs them)', () => {
+    const error = new GateInterrupt('CONNECTION_REQUIRED', 'connect', {
+      details: {
+        connection: 'vault',
+        requiredScopes: ['secrets:read', 'tokens:write', 'credentials:list'],
+        authorizationParams: { scope: 'openid tokens:read' },
+      },
+    });
+    expect(error.details.requiredScopes).toEqual(['secrets:read', 'tokens:write', 'credentials:list']);
+    expect(error.details.authorizationParams).toEqual({ scope: 'openid tokens:read' });
+  });
+
+  it('token counts and page cursors stay readable in recorded arguments', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit, recordArgs: true });
+    const args = { max_tokens: 100, prompt_tokens: 5, next_page_token: 'p2', access_key_id: 'id-1' };
+    await gate.run({ tool: { name: 't' }, args }, alice, [], () => 'ok');
+    expect(audit.events[0]?.args).toEqual(args);
+  });
+});
+
+describe('review: options that are legitimate', () => {
+  it('accepts a risk policy entry left undefined, and a fractional authTime', () => {
+    expect(() =>
+      createGate({ audit: false, riskPolicy: { high: ['approval'], medium: undefined } }),
+    ).not.toThrow();
+    expect(createSession({ sub: 'a', authTime: 1_700_000_000.5 }).authTime).toBe(1_700_000_000.5);
   });
 });

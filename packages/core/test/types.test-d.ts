@@ -7,6 +7,7 @@ import {
   type ArgumentIssue,
   createGate,
   createSession,
+  type DenialCode,
   defineGuard,
   GateDenied,
   type GateErrorJSON,
@@ -69,6 +70,9 @@ test('a code with required facts requires its details', () => {
   new GateInterrupt('CONNECTION_REQUIRED', 'connect');
   new GateInterrupt('CONNECTION_REQUIRED', 'connect', { details: { connection: 'c', requiredScopes: [] } });
   new GateDenied('GUARD_FAILED', 'no details needed');
+  const someCode = 'GUARD_FAILED' as DenialCode;
+  // @ts-expect-error a code that may be INSUFFICIENT_SCOPE or INVALID_ARGUMENTS needs their details
+  new GateDenied(someCode, 'x');
 });
 
 test('error codes narrow in a switch', () => {

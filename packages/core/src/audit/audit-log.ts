@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AgentGateError, AuditFailed } from '../errors';
+import { describeThrown } from '../thrown';
 import { CHAIN_KEY, type KeyedAuditSink } from './chain-key';
 import { type AuditEvent, type AuditEventDraft, GENESIS_HASH, hashAuditEvent } from './event';
 
@@ -147,14 +148,22 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
       const chainAndStore = (target: Chain) =>
         serialise(target, async () => {
           target.head ??= await anchor();
-          const unhashed = {
-            id: randomUUID(),
-            ...draft,
-            chain: target.id,
-            at: draft.at ?? now().toISOString(),
-            prevHash: target.head,
-          };
-          const event: AuditEvent = { ...unhashed, hash: hashAuditEvent(unhashed) };
+          let event: AuditEvent;
+          try {
+            const unhashed = {
+              id: randomUUID(),
+              ...draft,
+              chain: target.id,
+              at: draft.at ?? now().toISOString(),
+              prevHash: target.head,
+            };
+            event = { ...unhashed, hash: hashAuditEvent(unhashed) };
+          } catch (error) {
+            // A clock that gives an invalid date, a field JSON cannot carry: not recorded, so nothing may run.
+            throw new AuditFailed(`audit event for tool '${describeThrown(draft.tool)}' could not be built`, {
+              cause: error,
+            });
+          }
           target.head = event.hash;
           target.queued.push(event);
           await drain(target);

@@ -12,6 +12,8 @@ export interface SharedAuditFile {
   /** Settles once the file is ready for appends (a line a crashed writer left unfinished is ended). */
   readonly ready: Promise<void>;
   users: number;
+  /** A write failed or was cut short: part of a line may be in the file, so the next write starts a new line. */
+  torn?: boolean;
 }
 
 const openFiles = new Map<string, SharedAuditFile>();
@@ -61,11 +63,15 @@ export async function releaseAuditFile(file: SharedAuditFile): Promise<void> {
  * with it. Regular local files only: O_APPEND is not atomic on network file systems such as NFS.
  */
 export async function appendAuditLine(file: SharedAuditFile, line: string): Promise<void> {
-  const bytes = Buffer.from(line, 'utf8');
+  // After a failed or short write (a full disk, a file size limit) part of a line may be in the file: the retry starts
+  // on a line of its own, and the torn part is a line readers pass over.
+  const bytes = Buffer.from(file.torn ? `\n${line}` : line, 'utf8');
+  file.torn = true;
   const { bytesWritten } = await file.handle.write(bytes, 0, bytes.length, null);
   if (bytesWritten !== bytes.length) {
     throw new Error(`short write to the audit file: ${bytesWritten} of ${bytes.length} bytes`);
   }
+  file.torn = false;
 }
 
 /**

@@ -153,12 +153,22 @@ function streamSink(stream: Writable): JsonlAuditSink {
   return sink;
 }
 
+/** Options of {@link readAuditLog}. */
+export interface ReadAuditLogOptions {
+  /**
+   * Called for each line that is not a JSON object: the part of a line a write left when it failed or a writer
+   * crashed. Such a line was never linked into a chain (the event was written again on a line of its own, or never
+   * stored), so it is passed over; if an attacker broke a stored event's line instead, the chain it belonged to
+   * breaks and {@link verifyAuditChain} says where. Default: pass over silently.
+   */
+  onTornLine?: (line: { number: number; text: string }) => void;
+}
+
 /**
- * Reads a JSON-lines audit file back into events, in file order (blank lines skipped), for {@link verifyAuditChain}.
- *
- * @throws SyntaxError naming the line when a line is not JSON (e.g. left unfinished by a writer that crashed)
+ * Reads a JSON-lines audit file back into events, in file order, for {@link verifyAuditChain}. Blank lines and torn
+ * lines (not a JSON object: a write cut short) are passed over; `onTornLine` hears of the latter.
  */
-export async function readAuditLog(path: string): Promise<AuditEvent[]> {
+export async function readAuditLog(path: string, options: ReadAuditLogOptions = {}): Promise<AuditEvent[]> {
   const events: AuditEvent[] = [];
   const lines = createInterface({
     input: createReadStream(path, 'utf8'),
@@ -168,13 +178,15 @@ export async function readAuditLog(path: string): Promise<AuditEvent[]> {
   for await (const line of lines) {
     number++;
     if (line.trim().length === 0) continue;
+    let parsed: unknown;
     try {
-      events.push(JSON.parse(line) as AuditEvent);
-    } catch (error) {
-      throw new SyntaxError(`readAuditLog: line ${number} of ${path} is not JSON (a write cut short?)`, {
-        cause: error,
-      });
+      parsed = JSON.parse(line);
+    } catch {
+      parsed = undefined;
     }
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      events.push(parsed as AuditEvent);
+    else options.onTornLine?.({ number, text: line.slice(0, 200) });
   }
   return events;
 }
