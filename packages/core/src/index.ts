@@ -68,7 +68,16 @@ export { defineGuard } from './guard';
 export type { MemoryStoreOptions } from './memory-store';
 export { MemoryStore } from './memory-store';
 export { assertKnownOptions } from './options';
-export { isSecretName, REDACTED, redactLiterals, redactSecrets, redactValue, TRUNCATED } from './redact';
+export {
+  boundServerText,
+  isSecretName,
+  MAX_SERVER_TEXT,
+  REDACTED,
+  redactLiterals,
+  redactSecrets,
+  redactValue,
+  TRUNCATED,
+} from './redact';
 export type { RiskPolicy } from './risk-policy';
 export { defaultRiskPolicy, isRisk } from './risk-policy';
 // Safe causes: library errors reduced to what may be kept (no response bodies, no tokens)

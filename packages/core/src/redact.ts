@@ -196,30 +196,88 @@ export function redactSecrets(text: string): string {
 
 /** Literals shorter than this are not masked: replacing every `a` of a text would hide the text, not a secret. */
 const MIN_LITERAL_LENGTH = 4;
+/** A run of this many characters copied from a sent secret is masked wherever it stands (a prefix, a cut-off echo). */
+const COPIED_RUN = 12;
+
+/** The spellings a server may echo a value in: verbatim, URL-, form-, JSON- (also `\/`) and base64-encoded. */
+function spellingsOf(value: string): string[] {
+  const base64 = Buffer.from(value, 'utf8').toString('base64');
+  const json = JSON.stringify(value).slice(1, -1);
+  return [
+    value,
+    encodeURIComponent(value),
+    encodeURIComponent(value).replace(/%20/g, '+'),
+    json,
+    json.replaceAll('/', '\\/'),
+    base64,
+    base64.replace(/=+$/, ''),
+    base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+  ];
+}
 
 /**
- * Masks the exact values a client sent (a subject token, a client secret, an assertion, a refresh token) wherever a
- * server echoed them back — verbatim, URL-encoded or form-encoded — and then everything {@link redactSecrets}
- * masks. Every AgentGate package that talks OAuth runs server-provided text (`error_description`, bodies) through it.
+ * Masks the values a client sent (a subject token, a client secret, an assertion, a refresh token) wherever a server
+ * echoed them back — verbatim, URL-, form-, JSON- or base64-encoded, in any letter case, whole or any run of 12 or more
+ * of their characters (a prefix, a cut-off echo) — and then everything {@link redactSecrets} masks. Every AgentGate
+ * package that talks OAuth runs server-provided text (`error_description`, bodies) through it (see `SentSecrets`).
+ * Linear in the text's length.
  *
  * @param values the literals to hide; `undefined` and values shorter than 4 characters are ignored
  * @example redactLiterals('bad subject_token abc.def', ['abc.def']) // 'bad subject_token [redacted]'
  */
 export function redactLiterals(text: string, values: readonly (string | undefined)[]): string {
-  let out = text;
-  const variants = new Set<string>();
+  const lower = text.toLowerCase();
+  const masked = new Uint8Array(text.length);
+  const runs = new Set<string>();
+  const short = new Set<string>();
   for (const value of values) {
     if (typeof value !== 'string' || value.length < MIN_LITERAL_LENGTH) continue;
-    variants.add(value);
-    variants.add(encodeURIComponent(value));
-    variants.add(encodeURIComponent(value).replace(/%20/g, '+'));
-    variants.add(JSON.stringify(value).slice(1, -1));
+    for (const spelling of spellingsOf(value)) {
+      const folded = spelling.toLowerCase();
+      if (folded.length < COPIED_RUN) short.add(folded);
+      else
+        for (let start = 0; start + COPIED_RUN <= folded.length; start++)
+          runs.add(folded.slice(start, start + COPIED_RUN));
+    }
   }
-  // Longest first, so a value that contains another is masked whole.
-  for (const variant of [...variants].sort((a, b) => b.length - a.length)) {
-    if (variant.length >= MIN_LITERAL_LENGTH) out = out.split(variant).join(REDACTED);
+  // Every window of the text that is a run of a secret's characters, and every whole short secret.
+  if (runs.size > 0) {
+    for (let start = 0; start + COPIED_RUN <= lower.length; start++) {
+      if (runs.has(lower.slice(start, start + COPIED_RUN))) masked.fill(1, start, start + COPIED_RUN);
+    }
+  }
+  for (const literal of short) {
+    for (let at = lower.indexOf(literal); at >= 0; at = lower.indexOf(literal, at + 1)) {
+      masked.fill(1, at, at + literal.length);
+    }
+  }
+  let out = '';
+  for (let index = 0; index < text.length; ) {
+    if (masked[index] === 1) {
+      while (index < text.length && masked[index] === 1) index++;
+      out += REDACTED;
+    } else {
+      const start = index;
+      while (index < text.length && masked[index] !== 1) index++;
+      out += text.slice(start, index);
+    }
   }
   return redactSecrets(out);
+}
+
+/** How much of one server-provided text AgentGate keeps. */
+export const MAX_SERVER_TEXT = 512;
+
+/**
+ * Server-provided text made safe to show and log: control and format characters (line breaks, escape sequences,
+ * bidi overrides, U+2028/U+2029) become spaces, and it is cut to {@link MAX_SERVER_TEXT} characters — so a server
+ * cannot forge log lines or flood an error message, `toJSON()` or an audit reason.
+ *
+ * @example boundServerText('bad\r\nINFO approved') // 'bad  INFO approved'
+ */
+export function boundServerText(text: string, max = MAX_SERVER_TEXT): string {
+  const plain = text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ');
+  return plain.length > max ? `${plain.slice(0, max)}… (${plain.length - max} more characters)` : plain;
 }
 
 /** How deep {@link redactValue} descends; deeper values become `[truncated]`. */

@@ -1,4 +1,4 @@
-import { isSecretName, redactLiterals } from './redact';
+import { boundServerText, isSecretName, redactLiterals } from './redact';
 import { SAFE_CAUSE, safeCause } from './safe-cause';
 
 /** Request parameters that carry a credential although their name does not look secret (the authorization code). */
@@ -34,9 +34,13 @@ export class SentSecrets {
     if (authorization !== null) this.#recordAuthorization(authorization);
   }
 
-  /** Masks every recorded value (verbatim, URL-, form- or JSON-encoded), then whatever `redactSecrets` masks. */
+  /**
+   * Masks every recorded value (any spelling `redactLiterals` knows: encoded, any case, runs of 12 or more of its
+   * characters), then whatever `redactSecrets` masks, then bounds the text (`boundServerText`: no control or format
+   * characters, at most 512 characters).
+   */
   scrub(text: string): string {
-    return redactLiterals(text, [...this.#values]);
+    return boundServerText(redactLiterals(text, [...this.#values]));
   }
 
   /**

@@ -478,7 +478,9 @@ describe('review: arguments the digest and the tool could see differently', () =
     const seeing = defineGuard({
       name: 'sees',
       kind: 'test',
-      check: ({ argsDigest }) => void (digest = argsDigest),
+      check: ({ argsDigest }) => {
+        digest = argsDigest;
+      },
     });
     await gate.run(
       { tool: { name: 'transfer' }, args: { amount: 1000, toJSON: () => ({ amount: 1 }) } },
@@ -521,7 +523,9 @@ describe('review: arguments the digest and the tool could see differently', () =
     const keeping = defineGuard<{ at: Date }>({
       name: 'keeps',
       kind: 'test',
-      check: ({ args }) => void (kept = args.at),
+      check: ({ args }) => {
+        kept = args.at;
+      },
     });
     const seen: string[] = [];
     await gate.run(

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretName, REDACTED, redactLiterals, redactSecrets, redactValue, TRUNCATED } from '../src/index';
+import {
+  boundServerText,
+  isSecretName,
+  REDACTED,
+  redactLiterals,
+  redactSecrets,
+  redactValue,
+  TRUNCATED,
+} from '../src/index';
 
 describe('redactSecrets', () => {
   it.each([
@@ -142,5 +150,35 @@ describe('redactValue bounds', () => {
     expect(redactValue(cyclic)).toEqual({ a: 1, self: TRUNCATED });
     expect(redactValue(withGetter)).toEqual({ x: '[accessor]' });
     expect(ran).toBe(false);
+  });
+});
+
+describe('redactLiterals, echoed in other spellings', () => {
+  const secret = 'opaque/subject+token-123ABC';
+  it.each([
+    ['base64', Buffer.from(secret).toString('base64')],
+    ['base64url', Buffer.from(secret).toString('base64url')],
+    ['JSON with escaped slashes', secret.replaceAll('/', '\\/')],
+    ['upper case', secret.toUpperCase()],
+    ['lower-case percent-encoding', encodeURIComponent(secret).toLowerCase()],
+    ['a cut-off prefix', `${secret.slice(0, 16)}...`],
+  ])('masks the secret echoed as %s', (_label, echoed) => {
+    const out = redactLiterals(`rejected ${echoed} for you`, [secret]);
+    expect(out).toContain(REDACTED);
+    expect(out).not.toContain(echoed.slice(0, 12));
+    expect(out.startsWith('rejected ')).toBe(true);
+  });
+
+  it('leaves text sharing fewer than 12 characters with the secret alone', () => {
+    expect(redactLiterals('subject token rejected', [secret])).toBe('subject token rejected');
+  });
+});
+
+describe('boundServerText', () => {
+  it('turns control and format characters into spaces and cuts long text', () => {
+    expect(boundServerText('a\r\nINFO approved\u001b[31m\u2028\u202e')).toBe('a  INFO approved [31m  ');
+    const long = boundServerText('x'.repeat(2000));
+    expect(long.length).toBeLessThan(600);
+    expect(long).toMatch(/1488 more characters\)$/);
   });
 });

@@ -93,6 +93,26 @@ describe('server text that echoes what the vault sent', () => {
     },
   );
 
+  it('masks secrets echoed encoded, re-cased or cut short, and bounds the text (no forged lines, no flood)', async () => {
+    const subjectToken = 'opaque/subject+token-ABC-123';
+    const { direct, json, audit } = await failureOf({}, subjectToken, 'encoded');
+    for (const shown of [everythingShown(direct), json, audit]) {
+      for (const value of [subjectToken, CLIENT_SECRET]) {
+        for (const spelling of [
+          Buffer.from(value).toString('base64').slice(0, 16),
+          Buffer.from(value).toString('base64url').slice(0, 16),
+          value.toUpperCase(),
+          value.slice(0, 14),
+        ]) {
+          expect(shown).not.toContain(spelling);
+        }
+      }
+      expect(shown).not.toMatch(/\r\n2026-01-01 INFO/);
+    }
+    expect((direct as Error).message.length).toBeLessThan(1200);
+    expect((direct as Error).message).not.toMatch(/[\r\n]/);
+  });
+
   it('masks the echo in the details and message of a CONNECTION_REQUIRED interrupt', async () => {
     const { direct, json, audit } = await failureOf({}, SUBJECT, 'not_connected');
     expect(direct).toBeInstanceOf(GateInterrupt);

@@ -8,7 +8,12 @@ export type EchoMode =
   /** 400 `invalid_grant` with the not-connected marker, then the values (the vault turns it into an interrupt). */
   | 'not_connected'
   /** 401 with a `WWW-Authenticate` challenge whose `error_description` quotes the values. */
-  | 'challenge';
+  | 'challenge'
+  /**
+   * 400 quoting each value base64- and base64url-encoded, upper-cased, `\/`-escaped and cut short, with a forged
+   * log line and 5,000 characters of padding.
+   */
+  | 'encoded';
 
 /** A careless authorization server on loopback: its token endpoint quotes back whatever secrets it was sent. */
 export interface EchoTokenEndpoint {
@@ -57,6 +62,20 @@ export async function startEchoTokenEndpoint(): Promise<EchoTokenEndpoint> {
       return;
     }
     response.statusCode = 400;
+    if (state.mode === 'encoded') {
+      const spellings = [...form.entries()]
+        .filter(([name]) => !['grant_type', 'subject_token_type', 'requested_token_type'].includes(name))
+        .flatMap(([, value]) => [
+          Buffer.from(value).toString('base64'),
+          Buffer.from(value).toString('base64url'),
+          value.toUpperCase(),
+          value.replaceAll('/', '\\/'),
+          `${value.slice(0, 14)}...`,
+        ]);
+      const description = `rejected ${spellings.join(' ; ')}\r\n2026-01-01 INFO audit: approved ${'x'.repeat(5000)}`;
+      response.end(JSON.stringify({ error: 'invalid_grant', error_description: description }));
+      return;
+    }
     const description =
       state.mode === 'not_connected'
         ? `connection_not_found: no account linked to ${values}`
