@@ -209,10 +209,13 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     const throttle =
       options.loginThrottle === false
         ? undefined
-        : new LoginThrottle({
-            maxFailures: options.loginThrottle?.maxFailures ?? 5,
-            lockoutSeconds: options.loginThrottle?.lockoutSeconds ?? 30,
-          });
+        : new LoginThrottle(
+            {
+              maxFailures: options.loginThrottle?.maxFailures ?? 5,
+              lockoutSeconds: options.loginThrottle?.lockoutSeconds ?? 30,
+            },
+            (name) => accounts.byLoginName(name)?.sub,
+          );
     provider.use(
       createInteractionRoutes({ provider: getProvider, accounts, clientNames, otpCode, throttle }),
     );

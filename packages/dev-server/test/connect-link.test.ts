@@ -73,6 +73,28 @@ describe('connect links opened in a browser without a session', () => {
   });
 });
 
+/**
+ * Signs in through `GET /signin?return_to=…` and returns where the callback then sends the browser
+ * (its `Location`), without following it.
+ */
+async function callbackLocation(returnTo: string): Promise<string | null> {
+  const browser = new PageSession();
+  const { response, url } = await browser.follow(
+    server.url(`/signin?${new URLSearchParams({ return_to: returnTo })}`),
+  );
+  const action = /action="(\/interaction\/[\w-]+\/login)"/.exec(await response.text())?.[1] ?? '';
+  let current = new URL(action, url);
+  let answer = await browser.request(current, { form: { username: 'bob@acme', password: 'bob-password' } });
+  for (let hops = 0; hops < 15 && current.pathname !== '/signin/callback'; hops++) {
+    current = new URL(answer.headers.get('location') ?? '', current);
+    if (current.origin !== new URL(server.issuer).origin) break;
+    answer = await browser.request(current);
+  }
+  expect(current.pathname).toBe('/signin/callback');
+  expect(answer.status).toBe(302);
+  return answer.headers.get('location');
+}
+
 describe('GET /signin return_to', () => {
   it('returns to a same-origin path with its query', async () => {
     const browser = new PageSession();
@@ -105,6 +127,32 @@ describe('GET /signin return_to', () => {
     expect(await response.text()).toContain('href="/connections/acme-calendar/connect"');
   });
 
+  it.each([
+    '/.//evil.example/phish',
+    '/a/..//evil.example/phish',
+    '/%2e//evil.example/phish',
+    '/%2E%2E//evil.example/phish',
+    '/./%2e/..//evil.example/phish',
+  ])('never redirects off the server for a return_to that normalises to //host: %j', async (returnTo) => {
+    expect(await callbackLocation(returnTo)).toBe('/');
+  });
+
+  it.each([
+    ['/a/../inbox?x=1#top', '/inbox?x=1#top'],
+    ['/./connections', '/connections'],
+    ['/%2e%2e/inbox', '/inbox'],
+  ])('returns to the normalised path of %j', async (returnTo, expected) => {
+    expect(await callbackLocation(returnTo)).toBe(expected);
+  });
+
+  it('accepts a return_to up to 2048 characters and falls back to / beyond (the pending sign-ins stay small)', async () => {
+    const longest = `/inbox?pad=${'x'.repeat(2048 - '/inbox?pad='.length)}`;
+    expect(await callbackLocation(longest)).toBe(longest);
+    expect(await callbackLocation(`${longest}x`)).toBe('/');
+    // Dot segments do not smuggle a long target past the limit either.
+    expect(await callbackLocation(`/${'./'.repeat(1500)}inbox`)).toBe('/');
+  });
+
   it('ignores a callback whose state it did not issue', async () => {
     const response = await fetch(server.url('/signin/callback?code=x&state=forged'), { redirect: 'manual' });
     expect(response.status).toBe(302);
@@ -121,6 +169,66 @@ describe('GET /signin return_to', () => {
     const html = await page.text();
     expect(html).toContain('Sign-in did not complete: the end-user cancelled the request.');
     expect(html).toContain('<a id="retry" href="/signin?return_to=%2Fconnections">Sign in again</a>');
+  });
+});
+
+describe('GET /signin/callback with an error', () => {
+  const description = 'Call support at +1-555-0100 to restore your account';
+
+  it('shows error_description only for a sign-in this browser started', async () => {
+    const forged = await fetch(
+      server.url(
+        `/signin/callback?${new URLSearchParams({ error: 'access_denied', error_description: description })}`,
+      ),
+    );
+    expect(forged.status).toBe(400);
+    const html = await forged.text();
+    expect(html).toContain('Sign-in did not complete: access_denied.');
+    expect(html).not.toContain('Call support');
+  });
+
+  it('does not show it for a state another browser started (anyone can start a sign-in)', async () => {
+    const started = await fetch(server.url('/signin?return_to=%2Fconnections'), { redirect: 'manual' });
+    const state =
+      new URL(started.headers.get('location') ?? '', server.issuer).searchParams.get('state') ?? '';
+    expect(state).not.toBe('');
+    const victim = await fetch(
+      server.url(
+        `/signin/callback?${new URLSearchParams({ state, error: 'access_denied', error_description: description })}`,
+      ),
+    );
+    const html = await victim.text();
+    expect(html).toContain('Sign-in did not complete: access_denied.');
+    expect(html).not.toContain('Call support');
+    expect(html).toContain('<a id="retry" href="/signin?return_to=%2F">Sign in again</a>');
+  });
+
+  it('shows an error that is not an OAuth error code as a generic sentence', async () => {
+    const forged = await fetch(server.url(`/signin/callback?${new URLSearchParams({ error: description })}`));
+    const html = await forged.text();
+    expect(html).toContain('Sign-in did not complete: the provider returned an error.');
+    expect(html).not.toContain('Call support');
+  });
+});
+
+describe('connect page return_to', () => {
+  it.each([
+    ['/.//evil.example/phish', '/.//evil.example/phish'],
+    ['/a/..//evil.example/phish', '/a/..//evil.example/phish'],
+    ['/%2e//evil.example/phish', '/%2e//evil.example/phish'],
+    ['/%2E%2E//evil.example/phish', '/%2E%2E//evil.example/phish'],
+    ['a path of 2,066 characters', `/connections?pad=${'x'.repeat(2048)}`],
+  ])('drops a return_to that leaves the server or is too long: %s', async (_name, returnTo) => {
+    const browser = new PageSession();
+    const link = server.url(
+      `/connections/acme-calendar/connect?${new URLSearchParams({ scopes: 'events.read', return_to: returnTo })}`,
+    );
+    await browser.signIn(server.url('/connections'), 'carol@globex', 'carol-password');
+    const response = await browser.request(link);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<input type="hidden" name="return_to" value="">');
+    expect(html).not.toContain('evil.example');
   });
 });
 

@@ -36,6 +36,14 @@ function advanceSeconds(seconds: number) {
   vi.setSystemTime(Date.now() + seconds * 1000);
 }
 
+let hoursAhead = 0;
+/** Fakes `Date` an hour past the previous test's clock (the real clock returns after each test). */
+function clockPastEarlierTests() {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  hoursAhead += 1;
+  advanceSeconds(hoursAhead * 3600);
+}
+
 describe('startDevServer login throttle', () => {
   it('locks an account out after maxFailures wrong passwords, with a doubling lockout', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -46,7 +54,9 @@ describe('startDevServer login throttle', () => {
     // Locked: even the right password is refused, without being checked.
     const locked = await submit('alice@acme', 'alice-password');
     expect(locked).toMatchObject({ status: 429, retryAfter: '60' });
-    expect(locked.html).toContain('Too many failed sign-in attempts. Try again in 60 seconds.');
+    expect(locked.html).toContain(
+      'Too many failed sign-in attempts for this account. Try again in 60 seconds.',
+    );
     await expect(server.login('alice@acme')).rejects.toThrow(
       "login: too many failed sign-in attempts for 'alice@acme'; the login page accepts another in 60 seconds",
     );
@@ -65,14 +75,49 @@ describe('startDevServer login throttle', () => {
     expect((await next('alice@acme', 'alice-password')).status).toBe(303);
   });
 
-  it('locks a client address out after 4 × maxFailures failures across accounts', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    advanceSeconds(3600); // past every earlier test's failures
+  it('counts an account once whichever name is typed: username or e-mail address', async () => {
+    clockPastEarlierTests();
+    const submit = await loginForm();
+    expect((await submit('bob@acme', 'wrong')).status).toBe(401);
+    expect((await submit('BOB@acme.example', 'wrong')).status).toBe(401);
+    expect((await submit('bob@acme', 'wrong')).status).toBe(401);
+    expect(await submit('bob@acme.example', 'bob-password')).toMatchObject({ status: 429, retryAfter: '60' });
+    expect(await submit('bob@acme', 'bob-password')).toMatchObject({ status: 429, retryAfter: '60' });
+
+    // A success under one name clears the account's count for the other name too.
+    advanceSeconds(61);
+    expect((await submit('bob@acme.example', 'bob-password')).status).toBe(303);
+    const next = await loginForm();
+    expect((await next('bob@acme', 'wrong')).status).toBe(401);
+    expect((await next('bob@acme', 'wrong')).status).toBe(401);
+    expect((await next('bob@acme', 'bob-password')).status).toBe(303);
+  });
+
+  it('counts names that match no account under their first 256 characters', async () => {
+    clockPastEarlierTests();
+    const submit = await loginForm();
+    const prefix = 'x'.repeat(256);
+    for (const suffix of ['a', 'b', 'c']) {
+      expect((await submit(`${prefix}${suffix}`, 'guess')).status).toBe(401);
+    }
+    expect((await submit(`${prefix}d`, 'guess')).status).toBe(429);
+  });
+
+  it('locks a client address out after 4 × maxFailures failures across accounts, and says so', async () => {
+    clockPastEarlierTests();
     const submit = await loginForm();
     for (let attempt = 0; attempt < 12; attempt++) {
       expect((await submit(`nobody-${attempt}@acme`, 'guess')).status).toBe(401);
     }
-    expect(await submit('carol@globex', 'carol-password')).toMatchObject({ status: 429, retryAfter: '60' });
+    const locked = await submit('carol@globex', 'carol-password');
+    expect(locked).toMatchObject({ status: 429, retryAfter: '60' });
+    expect(locked.html).toContain(
+      'Too many failed sign-in attempts from this client address (127.0.0.1), whichever the account. Try again in 60 seconds.',
+    );
+    expect(locked.html).not.toContain('for this account');
+    await expect(server.login('bob@acme')).rejects.toThrow(
+      'login: too many failed sign-in attempts from this client address (127.0.0.1), whichever the account; the login page accepts another in 60 seconds',
+    );
     advanceSeconds(61);
     expect((await submit('carol@globex', 'carol-password')).status).toBe(303);
   });

@@ -23,9 +23,14 @@ export class AccountDirectory {
     return this.#bySub.get(hint) ?? this.#byName.get(hint.toLowerCase());
   }
 
+  /** Finds a user by what the login page accepts: login name or e-mail address (case-insensitive). */
+  byLoginName(name: string): DevUser | undefined {
+    return this.#byName.get(name.trim().toLowerCase());
+  }
+
   /** Checks a login-name/password pair; compares the password in constant time. */
   verify(username: string, password: string): DevUser | undefined {
-    const user = this.#byName.get(username.trim().toLowerCase());
+    const user = this.byLoginName(username);
     if (!user) return undefined;
     const expected = Buffer.from(user.password);
     const given = Buffer.from(password);

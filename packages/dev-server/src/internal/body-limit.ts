@@ -1,22 +1,23 @@
 import type { Middleware } from 'koa';
 import { escapeHtml, page } from './html';
-import { bodyLimitBytes, RequestBodyTooLarge } from './read-body';
+import { bodyLimitBytes, discardRest, RequestBodyTooLarge, readChunkedBodyUpFront } from './read-body';
 
 /**
  * The dev server's first middleware: every request body over {@link bodyLimitBytes} is refused with
- * 413, whichever route reads it. A declared `Content-Length` over the limit is refused before any
- * route runs (this covers the provider's own endpoints too); a larger chunked body fails in the route's
- * body reader with {@link RequestBodyTooLarge}, caught here. Browsers get an HTML page, other clients
- * an OAuth-style JSON error.
+ * 413, whichever route would read it. A declared `Content-Length` over the limit is refused before any
+ * route runs; a body sent without one (chunked) is read here, up to the limit, before any route runs,
+ * so oidc-provider's own endpoints (introspection, revocation, PAR, …) never see an oversized body
+ * either. The refused body is drained before the answer goes out. Browsers get an HTML page, other
+ * clients an OAuth-style JSON error.
  */
 export function createBodyLimit(): Middleware {
   return async (ctx, next) => {
     const declared = ctx.request.length;
-    if (declared !== undefined && declared > bodyLimitBytes) {
-      ctx.req.resume();
-      return refuse(ctx);
-    }
+    if (declared !== undefined && declared > bodyLimitBytes) return refuse(ctx);
     try {
+      if (declared === undefined && ctx.request.headers['transfer-encoding'] !== undefined) {
+        await readChunkedBodyUpFront(ctx.req);
+      }
       await next();
     } catch (error) {
       if (error instanceof RequestBodyTooLarge) return refuse(ctx);
@@ -25,11 +26,12 @@ export function createBodyLimit(): Middleware {
   };
 }
 
-function refuse(ctx: Parameters<Middleware>[0]): void {
+async function refuse(ctx: Parameters<Middleware>[0]): Promise<void> {
+  await discardRest(ctx.req);
   const description = new RequestBodyTooLarge().message;
   ctx.status = 413;
   ctx.set('Cache-Control', 'no-store');
-  // The unread rest of the body is discarded; the connection is not reused for another request.
+  // The connection is not reused for another request (a body past the discard limit is still arriving).
   ctx.set('Connection', 'close');
   if (ctx.accepts('json', 'html') === 'html') {
     ctx.type = 'html';

@@ -72,7 +72,7 @@ export function createInboxRoutes(options: {
   };
 
   // Back to the very page asked for (`/inbox/:id` included) once signed in.
-  const signIn = (ctx: Context) => ctx.redirect(options.signIn.start(ctx.url));
+  const signIn = (ctx: Context) => ctx.redirect(options.signIn.start(ctx, ctx.url));
 
   const html = (ctx: Context, status: number, title: string, body: string) => {
     ctx.status = status;

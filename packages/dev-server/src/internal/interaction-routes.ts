@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import type { AccountDirectory } from './accounts';
 import { parseAuthorizationDetails, summarizeAuthorizationDetail } from './authorization-details';
 import { escapeHtml, page } from './html';
-import type { LoginThrottle } from './login-throttle';
+import type { Lockout, LoginThrottle } from './login-throttle';
 import { pagesClientId } from './page-sign-in';
 import { loa1, loa2 } from './provider-config';
 import { readForm } from './read-body';
@@ -14,19 +14,26 @@ function requestsLoa2(params: Record<string, unknown>): boolean {
   return typeof params.acr_values === 'string' && params.acr_values.split(' ').includes(loa2);
 }
 
+/** The login page's error; a lockout names its reason (and the address) for scripted clients too. */
+function errorParagraph(error: Parameters<typeof loginPage>[4]): string {
+  if (error === undefined) return '';
+  if (typeof error === 'string') return `<p class="error" role="alert">${escapeHtml(error)}</p>`;
+  return `<p class="error" role="alert" id="lockout" data-reason="${error.lockout.reason}" data-address="${escapeHtml(error.address)}">${escapeHtml(error.message)}</p>`;
+}
+
 function loginPage(
   uid: string,
   params: Record<string, unknown>,
   clientName: string,
   otpCode: string,
-  error?: string,
+  error?: string | { message: string; lockout: Lockout; address: string },
 ) {
   const otpRequired = requestsLoa2(params);
   const loginHint = typeof params.login_hint === 'string' ? params.login_hint : '';
   return page(
     'Sign in',
     `<p>Sign in to continue to <strong>${escapeHtml(clientName)}</strong>.</p>
-${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+${errorParagraph(error)}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
 <label for="username">Username</label>
 <input type="text" id="username" name="username" value="${escapeHtml(loginHint)}" required autofocus>
@@ -140,19 +147,20 @@ export function createInteractionRoutes(options: {
       }
       const form = await readForm(ctx.req);
       const username = form.username ?? '';
-      const retryAfter = options.throttle?.retryAfterSeconds(username, ctx.ip) ?? 0;
-      if (retryAfter > 0) {
+      const lockout = options.throttle?.lockout(username, ctx.ip);
+      if (lockout) {
         // Refused before the password is even compared: a lockout must not confirm a guess.
         ctx.status = 429;
-        ctx.set('Retry-After', String(retryAfter));
+        ctx.set('Retry-After', String(lockout.retryAfterSeconds));
         ctx.type = 'html';
-        ctx.body = loginPage(
-          uid,
-          params,
-          clientName,
-          options.otpCode,
-          `Too many failed sign-in attempts. Try again in ${retryAfter} seconds.`,
-        );
+        ctx.body = loginPage(uid, params, clientName, options.otpCode, {
+          message:
+            lockout.reason === 'address'
+              ? `Too many failed sign-in attempts from this client address (${ctx.ip}), whichever the account. Try again in ${lockout.retryAfterSeconds} seconds.`
+              : `Too many failed sign-in attempts for this account. Try again in ${lockout.retryAfterSeconds} seconds.`,
+          lockout,
+          address: ctx.ip,
+        });
         return;
       }
       const user = options.accounts.verify(username, form.password ?? '');

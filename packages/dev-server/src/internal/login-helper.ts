@@ -134,8 +134,13 @@ export async function signInThroughPages(
       if (response.status === 401)
         throw new Error(`login: the login page rejected the credentials of '${username}'`);
       if (response.status === 429) {
+        const lockout = /id="lockout" data-reason="(\w+)" data-address="([^"]*)"/.exec(await response.text());
+        const who =
+          lockout?.[1] === 'address'
+            ? `from this client address (${lockout[2]}), whichever the account`
+            : `for '${username}'`;
         throw new Error(
-          `login: too many failed sign-in attempts for '${username}'; ` +
+          `login: too many failed sign-in attempts ${who}; ` +
             `the login page accepts another in ${response.headers.get('retry-after') ?? '?'} seconds`,
         );
       }

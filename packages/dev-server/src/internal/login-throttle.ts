@@ -6,6 +6,18 @@ export interface LoginThrottleSettings {
   lockoutSeconds: number;
 }
 
+/** Why attempts are refused: too many failures for the account, or from the client address. */
+export type LockoutReason = 'account' | 'address';
+
+/** A refusal in force: seconds until the next attempt is accepted, and why. */
+export interface Lockout {
+  retryAfterSeconds: number;
+  reason: LockoutReason;
+}
+
+/** Resolves a typed login name (username or e-mail) to the account's subject, if there is one. */
+export type ResolveLoginName = (name: string) => string | undefined;
+
 interface Entry {
   failures: number;
   lastFailureAt: number;
@@ -16,40 +28,56 @@ const maxLockoutMs = 15 * 60 * 1000;
 /** Failures are forgotten this long after the last one (once no lockout runs). */
 const forgetAfterMs = 15 * 60 * 1000;
 const maxEntries = 10_000;
+/** Typed names that match no account are counted under their first 256 characters. */
+const maxNameLength = 256;
 
 /**
- * Failed-password bookkeeping of the login page, per account (the typed login name) and per client
- * address: after `maxFailures` failures of an account (4 × `maxFailures` from one address, so guessing
- * across accounts is slowed down too) every attempt is refused, without checking the password, until
- * the lockout ends; each failure after that doubles the lockout. A successful login clears the
- * account's count; the address's count only fades with time.
+ * Failed-password bookkeeping of the login page, per account and per client address: after
+ * `maxFailures` failures of an account (4 × `maxFailures` from one address, so guessing across accounts
+ * is slowed down too) every attempt is refused, without checking the password, until the lockout ends;
+ * each failure after that doubles the lockout. An account is counted under its subject whichever name
+ * was typed (username or e-mail), a name that matches no account under that name (trimmed, lowercased,
+ * cut to 256 characters). A successful login clears the account's count; the address's count only
+ * fades with time.
  */
 export class LoginThrottle {
   readonly #settings: LoginThrottleSettings;
+  readonly #resolve: ResolveLoginName;
   readonly #entries = new Map<string, Entry>();
 
-  constructor(settings: LoginThrottleSettings) {
+  constructor(settings: LoginThrottleSettings, resolve: ResolveLoginName) {
     this.#settings = settings;
+    this.#resolve = resolve;
   }
 
-  /** Seconds until this account may try again from this address; 0 when it may try now. */
-  retryAfterSeconds(account: string, address: string): number {
+  /** The lockout this login name or this address is under; undefined when it may try now. */
+  lockout(name: string, address: string): Lockout | undefined {
     const now = Date.now();
-    const lockedUntil = Math.max(
-      this.#entry(accountKey(account), now)?.lockedUntil ?? 0,
-      this.#entry(addressKey(address), now)?.lockedUntil ?? 0,
-    );
-    return lockedUntil > now ? Math.ceil((lockedUntil - now) / 1000) : 0;
+    const account = this.#entry(this.#accountKey(name), now)?.lockedUntil ?? 0;
+    const client = this.#entry(addressKey(address), now)?.lockedUntil ?? 0;
+    const lockedUntil = Math.max(account, client);
+    if (lockedUntil <= now) return undefined;
+    return {
+      retryAfterSeconds: Math.ceil((lockedUntil - now) / 1000),
+      // The address lockout refuses every account: name it whenever it is in force.
+      reason: client > now ? 'address' : 'account',
+    };
   }
 
-  recordFailure(account: string, address: string): void {
+  recordFailure(name: string, address: string): void {
     const now = Date.now();
-    this.#fail(accountKey(account), this.#settings.maxFailures, now);
+    this.#fail(this.#accountKey(name), this.#settings.maxFailures, now);
     this.#fail(addressKey(address), this.#settings.maxFailures * 4, now);
   }
 
-  recordSuccess(account: string): void {
-    this.#entries.delete(accountKey(account));
+  recordSuccess(name: string): void {
+    this.#entries.delete(this.#accountKey(name));
+  }
+
+  #accountKey(name: string): string {
+    const normalised = name.trim().toLowerCase();
+    const sub = this.#resolve(normalised);
+    return sub === undefined ? `name:${normalised.slice(0, maxNameLength)}` : `sub:${sub}`;
   }
 
   #entry(key: string, now: number): Entry | undefined {
@@ -79,5 +107,4 @@ export class LoginThrottle {
   }
 }
 
-const accountKey = (account: string) => `account:${account.trim().toLowerCase()}`;
 const addressKey = (address: string) => `address:${address}`;

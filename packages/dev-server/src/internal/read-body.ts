@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 
-/** The largest request body any route of the dev server reads: 64 KiB. */
-export const bodyLimitBytes = 64 * 1024;
+/**
+ * The largest request body any route of the dev server reads: 56 KiB, the limit oidc-provider applies
+ * to its own endpoints, so a body it would refuse never reaches it.
+ */
+export const bodyLimitBytes = 56 * 1024;
 
 /**
  * A request body over {@link bodyLimitBytes}. Koa answers it with 413 on its own (`status`, `expose`);
@@ -17,12 +20,18 @@ export class RequestBodyTooLarge extends Error {
   }
 }
 
+/** Bodies already read by `createBodyLimit` (chunked requests), for the routes that read them later. */
+const alreadyRead = new WeakMap<IncomingMessage, string>();
+
 /**
  * Reads a request body as text (at most {@link bodyLimitBytes}). A larger body rejects with
  * {@link RequestBodyTooLarge} as soon as it passes the limit; the rest is read and discarded rather
- * than the socket destroyed, so the client still receives the 413 answer instead of a reset.
+ * than the socket destroyed (see {@link discardRest}). A body read before (by `createBodyLimit`) is
+ * returned again.
  */
 export function readBodyText(request: IncomingMessage): Promise<string> {
+  const known = alreadyRead.get(request);
+  if (known !== undefined) return Promise.resolve(known);
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > bodyLimitBytes) {
     request.resume();
@@ -44,7 +53,9 @@ export function readBodyText(request: IncomingMessage): Promise<string> {
     };
     const onEnd = () => {
       cleanup();
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      const text = Buffer.concat(chunks).toString('utf8');
+      alreadyRead.set(request, text);
+      resolve(text);
     };
     const onError = (error: Error) => {
       cleanup();
@@ -58,6 +69,48 @@ export function readBodyText(request: IncomingMessage): Promise<string> {
     request.on('data', onData);
     request.once('end', onEnd);
     request.once('error', onError);
+  });
+}
+
+/**
+ * Reads the whole body of a request sent without `Content-Length` (chunked) up front, so its size is
+ * known before any route, oidc-provider's own endpoints included, acts on it. Later readers get the
+ * same text: {@link readBodyText} from its cache, oidc-provider from `req.body` (it falls back to it for
+ * a stream already read). Rejects with {@link RequestBodyTooLarge} past the limit.
+ */
+export async function readChunkedBodyUpFront(request: IncomingMessage): Promise<void> {
+  const text = await readBodyText(request);
+  (request as IncomingMessage & { body?: unknown }).body = text;
+}
+
+/** How much of a refused body is read and thrown away before answering; past it the connection is dropped. */
+const maxDiscardBytes = 16 * 1024 * 1024;
+
+/**
+ * Reads and discards the rest of a refused request body, resolving once it has ended (or after
+ * 16 MiB), so the 413 answer is sent after the client finished sending: answering mid-upload and closing
+ * makes the client see a connection reset instead of the answer.
+ */
+export function discardRest(request: IncomingMessage): Promise<void> {
+  if (request.readableEnded || request.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let discarded = 0;
+    const done = () => {
+      request.off('data', onData);
+      request.off('end', done);
+      request.off('close', done);
+      request.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer | string) => {
+      discarded += chunk.length;
+      if (discarded > maxDiscardBytes) done();
+    };
+    request.on('data', onData);
+    request.once('end', done);
+    request.once('close', done);
+    request.once('error', done);
+    request.resume();
   });
 }
 

@@ -80,13 +80,35 @@ function carried(token: string): { header: ProtectedHeaderParameters; claims: JW
   return { header, claims };
 }
 
-/** A claim or header value as it may appear in a message: short, and quoted; `none` when absent. */
+/** At most this many items of an array value (`aud`, an array `kid`) are quoted; the rest are counted. */
+const maxShownItems = 5;
+/** The longest quotation of one value, items joined, before it is cut with `…`. */
+const maxShownLength = 200;
+/**
+ * What never appears in a message quoting an unverified value (log forging, text spoofing): control
+ * (`Cc`) and format (`Cf`: bidi overrides such as U+202E, zero-width characters) characters, the line and
+ * paragraph separators U+2028/U+2029, and lone surrogates.
+ */
+const unsafeCharacters = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/gu;
+
+/**
+ * A claim or header value as it may appear in a message: quoted, `none` when absent. Header values
+ * are unverified when a refusal quotes them, so the result is bounded as a whole (at most
+ * {@link maxShownItems} items, {@link maxShownLength} characters) and free of unsafe characters.
+ */
 function shown(value: unknown): string {
   if (value === undefined || value === null) return 'none';
-  if (Array.isArray(value)) return value.map(shown).join(', ');
-  // Header values are unverified when a refusal quotes them: no control characters (log forging), bounded length.
-  const text = (typeof value === 'string' ? value : JSON.stringify(value)).replace(/\p{Cc}/gu, '?');
-  return `'${text.length > 200 ? `${text.slice(0, 200)}…` : text}'`;
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  const quoted = items.slice(0, maxShownItems).map((item) => {
+    const text = typeof item === 'string' ? item : (JSON.stringify(item) ?? String(item));
+    // Cut before cleaning so a huge value costs nothing and a cut surrogate pair is cleaned too.
+    return `'${text.slice(0, maxShownLength + 1).replace(unsafeCharacters, '?')}'`;
+  });
+  const more = items.length > maxShownItems ? ` and ${items.length - maxShownItems} more` : '';
+  const joined = quoted.join(', ');
+  return joined.length > maxShownLength
+    ? `${joined.slice(0, maxShownLength).replace(unsafeCharacters, '?')}…${more}`
+    : `${joined}${more}`;
 }
 
 function describe(
