@@ -30,6 +30,12 @@ describe('examples', () => {
     expect(output).toMatch(/✓ add_event: \{"title":"Quarterly review"/);
     expect(output).toContain('✗ list_events {"user":"alice"}: INVALID_ARGUMENTS');
     expect(output).toMatch(/✓ list_events: \{"user":"bob","items":\[\]\}/);
+    expect(output).toContain('⏸ refund_order: APPROVAL_PENDING');
+    expect(output).toMatch(/✓ refund_order: /);
+    expect(output).toContain('✗ refund_order replayed: FORBIDDEN');
+    expect(output).toContain('refunds executed: 1');
+    expect(output).toMatch(/alice\s+sees .*Roadmap/i);
+    expect(output).not.toMatch(/(alice|bob)\s+sees [^\n]*Finance/i);
     expect(output).toMatch(/chain: intact, \d+ events/);
     expect(output).toContain('after deleting line 4 of the file: broken at event 4 (broken-link)');
     expect(output).toContain('tokens in the audit file: none');

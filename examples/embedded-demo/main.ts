@@ -4,11 +4,13 @@
  *
  * A calendar assistant acts for verified users: identity comes from their access tokens (never from tool arguments),
  * calendar access from short-lived tokens the vault exchanges for them, a write needs a fresh second factor, and every
- * decision lands in a hash-chained audit file that is verified at the end.
+ * decision lands in a hash-chained audit file that is verified at the end. A high-risk refund needs the user's approval on
+ * their phone (OpenID CIBA with Rich Authorization Requests), bound to its exact arguments and used once.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApprovals, getApproval, getApprovalToken } from '@agentgate/approval';
 import {
   type AgentSession,
   ConnectionTokenRejected,
@@ -16,6 +18,7 @@ import {
   GateDenied,
   isGateInterrupt,
   jsonlAudit,
+  MemoryStore,
   readAuditLog,
   runWithSession,
   verifyAuditChain,
@@ -24,6 +27,7 @@ import { startDevServer } from '@agentgate/dev-server';
 import { requireFreshAuth, requireScopes, verifyAccessToken } from '@agentgate/identity';
 import { createTokenVault, getConnectionToken } from '@agentgate/token-vault';
 import { z } from 'zod';
+import { runDocumentSearch } from './documents';
 
 const server = await startDevServer();
 const auditFile = join(await mkdtemp(join(tmpdir(), 'agentgate-demo-')), 'audit.jsonl');
@@ -85,7 +89,11 @@ try {
     try {
       console.log(`  ✓ ${label}: ${JSON.stringify(await runWithSession(session, call))}`);
     } catch (error) {
-      if (isGateInterrupt(error)) {
+      if (isGateInterrupt(error) && error.code === 'APPROVAL_PENDING') {
+        // What an app shows the user: what is waiting for their approval, and where.
+        const { approvalId, channel, bindingMessage } = error.details;
+        console.log(`  ⏸ ${label}: ${error.code} ${JSON.stringify({ approvalId, channel, bindingMessage })}`);
+      } else if (isGateInterrupt(error)) {
         // What an app shows the user: the link to connect, or how to re-authenticate.
         const { requiredScopes, connectUrl, authorizationParams } = error.details;
         const next = connectUrl ? { requiredScopes, connectUrl } : { authorizationParams };
@@ -133,11 +141,72 @@ try {
   await attempt('list_events', bob, () => listEvents({}));
   await attempt('add_event', bob, () => addEvent(demoEvent));
 
+  step('the model asks to refund order 1042: high risk, so alice approves on her phone (CIBA + RAR)');
+  const approvals = createApprovals({
+    store: new MemoryStore(), // production: @agentgate/redis, so a restarted process resumes pending approvals
+    audit: gate.audit ?? false, // the same hash-chained file as the gate
+    ciba: {
+      issuer: server.issuer,
+      clientId: agentClient.clientId,
+      clientSecret: agentClient.clientSecret,
+      audience: server.apiAudience,
+      allowInsecureRequests: true,
+    },
+  });
+  let refundsExecuted = 0;
+  const refundOrder = gate.protect(
+    {
+      name: 'refund_order',
+      risk: 'high', // the gate's default risk policy requires a guard of kind 'approval'
+      schema: z.object({
+        orderId: z.string(),
+        amount: z.number().positive(),
+        currency: z.string().default('EUR'),
+      }),
+    },
+    [
+      approvals.guard({
+        channel: 'ciba',
+        mode: 'interrupt',
+        details: ({ args }) => [
+          { type: 'refund', orderId: args.orderId, amount: args.amount, currency: args.currency },
+        ],
+        bindingMessage: ({ args }) => `Refund ${args.amount} ${args.currency} on order ${args.orderId}`,
+      }),
+    ],
+    async (args) => {
+      refundsExecuted += 1;
+      // The refunds API would receive the approval token and see the approved authorization_details in it.
+      const { authorizationDetails } = getApproval();
+      return {
+        refunded: args.orderId,
+        amount: args.amount,
+        approved: authorizationDetails,
+        token: !!getApprovalToken(),
+      };
+    },
+  );
+  const refundArgs = { orderId: '1042', amount: 240 };
+  await attempt('refund_order', alice, () => refundOrder(refundArgs));
+  const onPhone = await server.approvals.waitFor({ sub: 'alice', status: 'pending' });
+  console.log(
+    `  📱 alice's phone: "${onPhone.bindingMessage}" ${JSON.stringify(onPhone.authorizationDetails)} → approve`,
+  );
+  await server.approvals.approve(onPhone.id);
+  await approvals.resume(); // a worker (approvals.startWorker) does this in the background
+  await attempt('refund_order', alice, () => refundOrder(refundArgs));
+  await attempt('refund_order replayed', alice, () => refundOrder(refundArgs));
+  console.log(`  refunds executed: ${refundsExecuted}`);
+  await approvals.close();
+
+  step('retrieval is access: a document search that shows each user only what OpenFGA lets them see');
+  await runDocumentSearch(server, console.log, { audit: gate.audit ?? false, sessions: [alice, bob] });
+
   step('the audit trail, read back from the file');
   const events = await readAuditLog(auditFile);
   for (const event of events) {
     console.log(
-      `  ${event.hash.slice(0, 8)} ${(event.sub ?? '-').padEnd(6)}${event.tool.padEnd(12)}${(event.guard ?? event.phase).padEnd(58)}${event.outcome.padEnd(10)}${event.code ?? ''}`,
+      `  ${event.hash.slice(0, 8)} ${(event.sub ?? '-').padEnd(6)}${event.tool.padEnd(14)}${(event.guard ?? event.phase).padEnd(58)}${event.outcome.padEnd(10)}${event.code ?? ''}`,
     );
   }
   const verdict = verifyAuditChain(events);

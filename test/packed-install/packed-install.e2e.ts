@@ -15,15 +15,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../support/redis-server';
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = fileURLToPath(new URL('fixtures/', import.meta.url));
 const tscCli = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
-const packages = ['core', 'dev-server', 'fga-local', 'identity', 'token-vault'];
+const packages = ['approval', 'core', 'dev-server', 'fga', 'fga-local', 'identity', 'redis', 'token-vault'];
 
 /** The environment minus the `npm_*` variables pnpm and npm set for scripts: npm would read them as its config. */
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+const cleanEnv = (): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
 
 interface Outcome {
   code: number;
@@ -36,7 +38,7 @@ async function run(command: string, args: string[], cwd: string, timeoutMs: numb
   try {
     const { stdout, stderr } = await execFileAsync(command, args, {
       cwd,
-      env: cleanEnv,
+      env: cleanEnv(),
       timeout: timeoutMs,
       maxBuffer: 32 * 1024 * 1024,
     });
@@ -66,7 +68,7 @@ function expectSuccess(outcome: Outcome, what: string): void {
   }
 }
 
-/** `ok <package>: …` lines the smoke calls print, one per package; the test wants all five. */
+/** `ok <package>: …` lines the smoke calls print, one per package; the test wants every one. */
 function expectEveryPackageSmoked(outcome: Outcome, what: string): void {
   expectSuccess(outcome, what);
   for (const name of packages)
@@ -76,8 +78,11 @@ function expectEveryPackageSmoked(outcome: Outcome, what: string): void {
 describe('the packed tarballs, installed with npm in a project outside the workspace', () => {
   let project: string;
   let install: Outcome;
+  let redisServer: RedisServer | undefined;
 
   beforeAll(async () => {
+    redisServer = await startRedisServer();
+    process.env.AGENTGATE_SMOKE_REDIS_URL = redisServer.url;
     project = await mkdtemp(join(tmpdir(), 'agentgate-packed-'));
     const tarballs = join(project, 'tarballs');
     expectSuccess(
@@ -110,6 +115,7 @@ describe('the packed tarballs, installed with npm in a project outside the works
     // What a user adds next to AgentGate: a schema library and Node's types (typescript is the workspace's).
     const workspaceManifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
     const coreManifest = JSON.parse(await readFile(join(root, 'packages/core/package.json'), 'utf8'));
+    const redisManifest = JSON.parse(await readFile(join(root, 'packages/redis/package.json'), 'utf8'));
     const tarballFiles = (await readdir(tarballs)).map((name) => join(tarballs, name));
     install = await run(
       'npm',
@@ -120,6 +126,7 @@ describe('the packed tarballs, installed with npm in a project outside the works
         '--no-fund',
         ...tarballFiles,
         `zod@${coreManifest.devDependencies.zod}`,
+        `ioredis@${redisManifest.peerDependencies.ioredis}`,
         `@types/node@${workspaceManifest.devDependencies['@types/node']}`,
       ],
       project,
@@ -130,6 +137,7 @@ describe('the packed tarballs, installed with npm in a project outside the works
 
   afterAll(async () => {
     if (project) await rm(project, { recursive: true, force: true });
+    await redisServer?.stop();
   });
 
   it('installs every package from its tarball without a warning about an AgentGate package', async () => {

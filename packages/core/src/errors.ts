@@ -17,8 +17,16 @@ export type InterruptCode =
   | 'APPROVAL_EXPIRED'
   | 'STEP_UP_REQUIRED';
 
+/** Codes of a `Store` that could not answer (`STORE_UNAVAILABLE`) or refused a stored value (`STORE_VALUE_REJECTED`). */
+export type StoreErrorCode = 'STORE_UNAVAILABLE' | 'STORE_VALUE_REJECTED';
+
 /** Every code an AgentGate error can carry; `switch (error.code)` narrows on it. */
-export type AgentGateErrorCode = DenialCode | InterruptCode | 'AUDIT_FAILED' | 'CONNECTION_TOKEN_REJECTED';
+export type AgentGateErrorCode =
+  | DenialCode
+  | InterruptCode
+  | StoreErrorCode
+  | 'AUDIT_FAILED'
+  | 'CONNECTION_TOKEN_REJECTED';
 
 const MARKER = Symbol.for('agentgate.error');
 const DENIAL_CODES: readonly DenialCode[] = [

@@ -37,6 +37,7 @@ export type {
   GateErrorJSON,
   InterruptCode,
   InterruptDetailsByCode,
+  StoreErrorCode,
 } from './errors';
 export {
   AgentGateError,

@@ -1,10 +1,27 @@
 import { canonicalJson, sha256Hex } from '../digest';
 
-/** Where in the path of a call a decision was made. */
-export type AuditPhase = 'session' | 'validate' | 'policy' | 'guard' | 'execute';
+/**
+ * Where in the path of a call a decision was made. `approval` is the life of an approval record
+ * (`@agentgate/approval`): requested, pending, decided, consumed — also outside any call (a worker settling it).
+ * `filter`: `@agentgate/fga` authorizing a set outside a tool call (retrieved documents, the tool list) or failing to
+ * reach its FGA server; the reason carries counts, never document contents.
+ */
+export type AuditPhase = 'session' | 'validate' | 'policy' | 'guard' | 'execute' | 'approval' | 'filter';
 
-/** What was decided or what happened. */
-export type AuditOutcome = 'allow' | 'deny' | 'interrupt' | 'executed' | 'failed' | 'retry';
+/** What was decided or what happened. The approval phase adds `requested` … `consumed`. */
+export type AuditOutcome =
+  | 'allow'
+  | 'deny'
+  | 'interrupt'
+  | 'executed'
+  | 'failed'
+  | 'retry'
+  | 'requested'
+  | 'pending'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'consumed';
 
 /**
  * One decision or outcome, hash-chained to the event its writer stored before it. Holds no secret: arguments appear as

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Store } from '@agentgate/core';
+import { AgentGateError } from '@agentgate/core';
 
 /** What a store holds for one cached token: AES-256-GCM ciphertext, never the token. */
 export interface SealedRecord {
@@ -37,7 +38,16 @@ export class SealedStore {
   /** The value, or `undefined` when absent or when it does not open (it is then deleted). */
   async get<T>(name: string): Promise<T | undefined> {
     const key = storeKey(name);
-    const record = await this.#store.get<SealedRecord>(key);
+    let record: SealedRecord | undefined;
+    try {
+      record = await this.#store.get<SealedRecord>(key);
+    } catch (error) {
+      // A value the store itself refuses (edited, or sealed under a key it no longer has) is a cache miss: dropped and
+      // fetched again. A store that cannot answer at all still fails the call.
+      if (!(AgentGateError.isInstance(error) && error.code === 'STORE_VALUE_REJECTED')) throw error;
+      await this.#store.delete(key);
+      return undefined;
+    }
     if (record === undefined) return undefined;
     try {
       return JSON.parse(this.#open(record, key)) as T;

@@ -1,0 +1,14 @@
+// The store
+export type { RedisStore, RedisStoreEncryption, RedisStoreOptions } from './create-redis-store';
+export { createRedisStore } from './create-redis-store';
+// Encryption keys
+export type { EncryptionKey } from './encryption-key-id';
+export { encryptionKeyId } from './encryption-key-id';
+// Errors
+export type {
+  RedisStoreErrorCode,
+  StoreOperation,
+  StoreUnavailableReason,
+  StoreValueRejectedReason,
+} from './errors';
+export { isRedisStoreError, StoreUnavailable, StoreValueRejected } from './errors';
