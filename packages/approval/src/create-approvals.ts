@@ -1,4 +1,4 @@
-import { assertKnownOptions, GateDenied, type Guard } from '@agentgate/core';
+import { assertKnownOptions, GateDenied, type Guard, raceAbort } from '@agentgate/core';
 import { createApprovalGuard } from './approval-guard';
 import { Engine } from './internal/engine';
 import { resolveGuardOptions, resolveOptions } from './internal/options';
@@ -125,13 +125,8 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
     const { signal } = resumeOptions;
     const { polled, done } = await engine.scan();
     const settled = Promise.allSettled(done);
-    if (signal) {
-      await new Promise<void>((resolve) => {
-        if (signal.aborted) resolve();
-        signal.addEventListener('abort', () => resolve(), { once: true });
-        void settled.then(() => resolve());
-      });
-    } else await settled;
+    // An abort ends the wait (the polls go on, settling the records for whoever asks next).
+    await raceAbort(settled, signal).catch(() => undefined);
     const counts = { polled, approved: 0, denied: 0, expired: 0, failed: 0, pending: 0 };
     // Counted from the store: what the polls of this call settled, and what another process settled meanwhile.
     for (const view of await list({ channel: 'ciba' })) {

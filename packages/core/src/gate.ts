@@ -246,8 +246,11 @@ export function createGate(options: GateOptions): Gate {
     Object.assign(base, sessionFacts);
 
     // Guards as given to run(): each needs a name, a kind and check() (protect() checks this at creation).
+    if (!Array.isArray(guards)) {
+      return refuse('policy', new GateDenied('FORBIDDEN', `the guards of '${toolName}' are not an array`));
+    }
     const malformed = guards.findIndex((guard) => !isWellFormedGuard(guard));
-    if (!Array.isArray(guards) || malformed >= 0) {
+    if (malformed >= 0) {
       return refuse(
         'policy',
         new GateDenied(

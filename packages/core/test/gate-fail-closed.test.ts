@@ -617,6 +617,17 @@ describe('review: every path ends in a typed error on record', () => {
     expect(audit.events).toHaveLength(1);
   });
 
+  it('guards that are not an array deny FORBIDDEN on record, never a raw TypeError', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const execute = vi.fn();
+    await expect(
+      gate.run({ tool: { name: 't' }, args: {} }, alice, { length: 1 } as unknown as Guard[], execute),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(execute).not.toHaveBeenCalled();
+    expect(audit.events).toHaveLength(1);
+  });
+
   it('a session without a user is no session, on record', async () => {
     const audit = memoryAudit();
     const gate = createGate({ audit });

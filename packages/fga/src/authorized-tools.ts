@@ -1,6 +1,6 @@
 import type { AgentSession, AuditFailed } from '@agentgate/core';
 import type { FgaRequestFailed } from './errors';
-import { asFailure, failureReason } from './filter-documents';
+import { asFailure, failureReason, objectOf } from './filter-documents';
 import { authorizeObjects } from './internal/authorize-objects';
 import { type Core, newStats, recordFilterEvent } from './internal/core';
 import type { TurnMemo } from './internal/memo';
@@ -11,7 +11,6 @@ import {
   assertQuestionContext,
   assertSession,
   assertSignal,
-  isObjectId,
   questionContext,
 } from './internal/validate';
 import type { FgaQuestionContext } from './types';
@@ -49,14 +48,7 @@ export async function authorizedTools<Tool>(
   assertQuestionContext(where, options);
   const question = questionContext(options);
   const key = contextKey(where, question);
-  const objects = tools.map((tool) => {
-    try {
-      const object = options.object(tool);
-      return isObjectId(object) ? object : undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  const objects = tools.map((tool) => objectOf(options.object, tool));
   const stats = { ...newStats(), itemErrors: 0 };
   const guard = `fga(${options.relation})`;
   const user = core.userOf(session);

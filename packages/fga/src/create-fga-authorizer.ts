@@ -39,6 +39,7 @@ import {
   assertTuples,
   isObjectId,
   isPlainSubject,
+  positiveInteger,
   questionContext,
 } from './internal/validate';
 import type { LocalFgaEngine } from './local-engine';
@@ -260,10 +261,10 @@ export function createFgaAuthorizer(input: FgaAuthorizerOptions): FgaAuthorizer 
   if (options.user !== undefined && typeof options.user !== 'function') {
     throw new TypeError(`${WHERE}: user must be a function of the session`);
   }
-  const batchSize = count('batchSize', options.batchSize, 50);
-  const maxParallelRequests = count('maxParallelRequests', options.maxParallelRequests, 5);
-  const timeoutMs = count('timeoutMs', options.timeoutMs, 10_000);
-  const probeThreshold = count('probeThreshold', options.probeThreshold, batchSize + 1);
+  const batchSize = positiveInteger(WHERE, 'batchSize', options.batchSize, 50);
+  const maxParallelRequests = positiveInteger(WHERE, 'maxParallelRequests', options.maxParallelRequests, 5);
+  const timeoutMs = positiveInteger(WHERE, 'timeoutMs', options.timeoutMs, 10_000);
+  const probeThreshold = positiveInteger(WHERE, 'probeThreshold', options.probeThreshold, batchSize + 1);
   const listedObjectCost = options.listedObjectCost ?? (isLocal ? 0.4 : 0.1);
   if (typeof listedObjectCost !== 'number' || !(listedObjectCost > 0) || !Number.isFinite(listedObjectCost)) {
     throw new TypeError(`${WHERE}: listedObjectCost must be a positive number`);
@@ -310,14 +311,6 @@ export function createFgaAuthorizer(input: FgaAuthorizerOptions): FgaAuthorizer 
   };
   const turns = new AsyncLocalStorage<TurnMemo>();
   return authorizer(core, turns, undefined);
-
-  function count(name: string, value: unknown, fallback: number): number {
-    if (value === undefined) return fallback;
-    if (!Number.isSafeInteger(value) || (value as number) < 1) {
-      throw new TypeError(`${WHERE}: ${name} must be a positive integer`);
-    }
-    return value as number;
-  }
 
   function local(localOptions: FgaLocalAuthorizerOptions) {
     const engine = localOptions.local;

@@ -22,7 +22,7 @@ import {
 } from './internal/core';
 import type { TurnMemo } from './internal/memo';
 import { contextKey, listKey } from './internal/question-key';
-import { assertFunction, assertName, questionContext } from './internal/validate';
+import { assertFunction, assertName, positiveInteger, questionContext } from './internal/validate';
 
 /** The allowed set handed to a retriever in the pre-filter form: filter by it (a vector store's metadata filter). */
 export interface AllowedObjects {
@@ -92,14 +92,6 @@ export type RetrieveDocumentsResult<Doc> =
   | { success: false; documents: []; stats: RetrieveStats; error: FgaRequestFailed | AuditFailed };
 
 const EXTRA = ['type', 'k', 'fetch', 'maxRounds', 'overFetch', 'maxCandidatesPerRound'];
-
-function positiveInteger(where: string, name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    throw new TypeError(`${where}: ${name} must be a positive integer`);
-  }
-  return value as number;
-}
 
 /** Implementation of `FgaAuthorizer.retrieveDocuments`: top-k with refill. */
 export async function retrieveDocuments<Doc>(

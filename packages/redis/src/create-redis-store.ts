@@ -88,7 +88,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (client !== undefined && !isRedisClient(client)) {
     throw new TypeError(`${WHERE}: options.client must be an ioredis Redis or Cluster client`);
   }
-  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
+  // A URL that does not parse is refused here, with no cause: the parser's own error carries the URL, password and all.
+  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url) || !URL.canParse(url))) {
     throw new TypeError(`${WHERE}: options.url must be a redis:// or rediss:// URL`);
   }
   if (typeof prefix !== 'string') throw new TypeError(`${WHERE}: options.prefix must be a string`);

@@ -168,6 +168,18 @@ describe('createRedisStore', () => {
       'must be an ioredis Redis or Cluster client',
     );
     expect(() => createRedisStore({ url: 'http://127.0.0.1:6379' })).toThrow('redis:// or rediss:// URL');
+    // A malformed URL is refused before the parser's error (which would carry the password) can escape.
+    const malformed = (() => {
+      try {
+        createRedisStore({ url: 'redis://:p%zz-secret@127.0.0.1:99999' });
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(malformed).toBeInstanceOf(TypeError);
+    expect(
+      JSON.stringify({ ...malformed, message: malformed?.message, cause: String(malformed?.cause) }),
+    ).not.toContain('p%zz-secret');
     expect(() => createRedisStore({ client: raw, prefix: 7 as never })).toThrow(
       'options.prefix must be a string',
     );

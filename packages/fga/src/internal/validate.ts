@@ -93,3 +93,12 @@ export function questionContext(question: FgaQuestionContext): FgaQuestionContex
     ...(question.context === undefined ? {} : { context: question.context }),
   };
 }
+
+/** `value` as a positive integer, `fallback` when absent. @throws TypeError naming the option otherwise */
+export function positiveInteger(where: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw new TypeError(`${where}: ${name} must be a positive integer`);
+  }
+  return value as number;
+}

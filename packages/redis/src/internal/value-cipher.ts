@@ -27,11 +27,6 @@ export class ValueCipher {
     this.#byId = new Map(keys.map((key) => [key.id, key]));
   }
 
-  /** The id of the key new values are encrypted with. */
-  get currentKeyId(): string {
-    return this.#current.id;
-  }
-
   seal(plaintext: string, redisKey: string): string {
     const iv = randomBytes(IV_BYTES);
     const header = `${FORMAT}.${this.#current.id}`;
