@@ -7,7 +7,8 @@ export type DenialCode =
   | 'INSUFFICIENT_SCOPE'
   | 'INVALID_ARGUMENTS'
   | 'NO_SESSION'
-  | 'GUARD_FAILED';
+  | 'GUARD_FAILED'
+  | 'RATE_LIMITED';
 
 /** Codes of interrupts: the call did not run, and the user can act so that it may (connect, approve, re-authenticate). */
 export type InterruptCode =
@@ -35,6 +36,7 @@ const DENIAL_CODES: readonly DenialCode[] = [
   'INVALID_ARGUMENTS',
   'NO_SESSION',
   'GUARD_FAILED',
+  'RATE_LIMITED',
 ];
 const INTERRUPT_CODES: readonly InterruptCode[] = [
   'CONNECTION_REQUIRED',
@@ -69,6 +71,8 @@ export interface DenialDetailsByCode {
   INVALID_ARGUMENTS: ErrorDetails & { readonly issues: readonly ArgumentIssue[] };
   NO_SESSION: ErrorDetails;
   GUARD_FAILED: ErrorDetails;
+  /** From a limit or quota: seconds until the call may succeed again (whole seconds, at least 1). */
+  RATE_LIMITED: ErrorDetails & { readonly retryAfter: number };
 }
 
 /** What `details` holds for each interrupt code: what the app needs to let the user act. */
@@ -169,7 +173,7 @@ export abstract class AgentGateError extends Error {
   }
 }
 
-/** A final "no": the tool did not run. Codes: FORBIDDEN, INSUFFICIENT_SCOPE, INVALID_ARGUMENTS, NO_SESSION, GUARD_FAILED. */
+/** A final "no": the tool did not run. Codes: FORBIDDEN, INSUFFICIENT_SCOPE, INVALID_ARGUMENTS, NO_SESSION, GUARD_FAILED, RATE_LIMITED. */
 export class GateDenied<Code extends DenialCode = DenialCode> extends AgentGateError {
   override readonly name = 'GateDenied';
   readonly code: Code;
@@ -348,6 +352,8 @@ function hasRequiredDetails(code: string, details: unknown): boolean {
       return isStringList(facts.missing) && isStringList(facts.required);
     case 'INVALID_ARGUMENTS':
       return Array.isArray(facts.issues);
+    case 'RATE_LIMITED':
+      return typeof facts.retryAfter === 'number' && Number.isFinite(facts.retryAfter) && facts.retryAfter >= 0;
     default:
       return true;
   }

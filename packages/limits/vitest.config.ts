@@ -1,0 +1,3 @@
+import { agentgateProject } from '../../vitest.shared.ts';
+
+export default agentgateProject('limits');
