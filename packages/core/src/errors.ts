@@ -353,7 +353,9 @@ function hasRequiredDetails(code: string, details: unknown): boolean {
     case 'INVALID_ARGUMENTS':
       return Array.isArray(facts.issues);
     case 'RATE_LIMITED':
-      return typeof facts.retryAfter === 'number' && Number.isFinite(facts.retryAfter) && facts.retryAfter >= 0;
+      return (
+        typeof facts.retryAfter === 'number' && Number.isFinite(facts.retryAfter) && facts.retryAfter >= 0
+      );
     default:
       return true;
   }
