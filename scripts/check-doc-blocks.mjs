@@ -12,6 +12,8 @@
 //   declare const session: AgentSession;
 //   -->
 //
+// A block fenced as ```ts continued is compiled after the block before it (and what that one continued), so a page can
+// build one example up step by step.
 // A block that is deliberately not TypeScript of this project (a type error shown on purpose, say) is fenced as
 // ```ts no-check — the count of such blocks is printed, so they stay rare and visible.
 import { spawnSync } from 'node:child_process';
@@ -65,7 +67,7 @@ function extractBlocks(text) {
       end++;
     }
     if (/\bno-check\b/.test(info)) skipped++;
-    else blocks.push({ code: body.join('\n'), line: index + 2 });
+    else blocks.push({ code: body.join('\n'), line: index + 2, continued: /\bcontinued\b/.test(info) });
     index = end;
   }
   const preludes = [...text.matchAll(/<!--\s*doc-check\s*\n([\s\S]*?)-->/g)].map((match) => ({
@@ -78,27 +80,32 @@ function extractBlocks(text) {
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
-const origins = new Map(); // block file name -> { markdown, line }
+/** Lines of a piece of code, without a trailing newline's empty last line. */
+const linesOf = (code) => code.replace(/\n$/, '').split('\n');
+
+const origins = new Map(); // generated file -> { markdown, segments: [{ from, count, line }] }
 let total = 0;
 let skippedTotal = 0;
 for (const markdown of markdownFiles()) {
   const { blocks, skipped, preludes } = extractBlocks(readFileSync(join(root, markdown), 'utf8'));
   skippedTotal += skipped;
-  // The file's hidden declarations come first; `segments` maps each generated line back to the Markdown.
-  const prelude = preludes.map((part) => part.code.replace(/\n$/, '')).join('\n');
-  const preludeSegments = [];
-  let offset = 0;
-  for (const part of preludes) {
-    const count = part.code.replace(/\n$/, '').split('\n').length;
-    preludeSegments.push({ from: offset, count, line: part.line });
-    offset += count;
-  }
+  // A generated file is the file's hidden declarations, then the blocks this one continues, then the block itself;
+  // `segments` maps each generated line back to its Markdown line.
+  let chain = [];
   blocks.forEach((block, n) => {
+    chain = block.continued ? [...chain, block] : [block];
+    const parts = [...preludes, ...chain];
+    const segments = [];
+    const code = [];
+    for (const part of parts) {
+      const lines = linesOf(part.code);
+      segments.push({ from: code.length, count: lines.length, line: part.line });
+      code.push(...lines);
+    }
     const name = `${markdown.replace(/[/\\.]/g, '_')}_${n + 1}.ts`;
     // `export {}` keeps each block its own module, so names never clash between blocks.
-    const code = prelude ? `${prelude}\n${block.code}` : block.code;
-    writeFileSync(join(outDir, name), `${code}\nexport {};\n`);
-    origins.set(name, { markdown, line: block.line, preludeSegments, preludeLines: offset });
+    writeFileSync(join(outDir, name), `${code.join('\n')}\nexport {};\n`);
+    origins.set(name, { markdown, segments });
     total++;
   });
 }
@@ -126,12 +133,11 @@ if (result.error) {
   process.exit(2);
 }
 
-/** The Markdown line of a generated file's line: in a hidden prelude, or in the block itself. */
+/** The Markdown line of a generated file's line: in a hidden prelude, a continued block, or the block itself. */
 function markdownLine(origin, row) {
   const index = row - 1;
-  if (index >= origin.preludeLines) return origin.line + index - origin.preludeLines;
-  const segment = origin.preludeSegments.find((part) => index >= part.from && index < part.from + part.count);
-  return segment ? segment.line + index - segment.from : origin.line;
+  const segment = origin.segments.find((part) => index >= part.from && index < part.from + part.count);
+  return segment ? segment.line + index - segment.from : (origin.segments.at(-1)?.line ?? 1);
 }
 
 const output = `${result.stdout}${result.stderr}`;
