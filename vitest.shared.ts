@@ -1,7 +1,7 @@
 import { defineProject, type ViteUserConfig } from 'vitest/config';
 
 /** Resolve workspace packages to their TypeScript sources, so tests never need a build first. */
-export const sourceConditions = ['@agentgate/source', 'module', 'node', 'import', 'default'];
+export const sourceConditions = ['@agentgate/source', 'node', 'import', 'default'];
 
 export function agentgateProject(name: string, overrides: ViteUserConfig['test'] = {}) {
   return defineProject({

@@ -4,7 +4,7 @@ import { AgentGateError, type StoreErrorCode } from '@agentgate/core';
 export type RedisStoreErrorCode = StoreErrorCode;
 
 /** Which store operation failed. */
-export type StoreOperation = 'get' | 'put' | 'add' | 'delete' | 'take';
+export type StoreOperation = 'get' | 'put' | 'add' | 'delete' | 'take' | 'consume';
 
 /** Why an operation got no answer it could use from Redis. */
 export type StoreUnavailableReason =

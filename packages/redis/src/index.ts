@@ -12,3 +12,6 @@ export type {
   StoreValueRejectedReason,
 } from './errors';
 export { isRedisStoreError, StoreUnavailable, StoreValueRejected } from './errors';
+// Limit counters (rate limits and quotas)
+export type { RedisLimitStore, RedisLimitStoreOptions } from './redis-limit-store';
+export { createRedisLimitStore } from './redis-limit-store';

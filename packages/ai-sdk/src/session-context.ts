@@ -1,0 +1,68 @@
+import type { AgentSession } from '@agentgate/core';
+
+/** The key under which a gated tool's context (its `toolsContext` entry) carries the session. */
+export const SESSION_CONTEXT_KEY = 'agentgateSession';
+
+/** A gated tool's context entry: the session it acts for, next to whatever context the tool itself declares. */
+export interface SessionContext {
+  readonly agentgateSession?: AgentSession;
+}
+
+/**
+ * The context entry of one gated tool: `toolsContext: { refund: sessionContext(session) }`. The AI SDK hands each
+ * tool its own entry; the gate reads the session there (else from `runWithSession`), never from the tool's input.
+ *
+ * @throws TypeError when `session` is not a session (no `user.sub`)
+ * @example streamText({ model, tools, toolsContext: { listEvents: sessionContext(session) } });
+ */
+export function sessionContext(session: AgentSession): { readonly agentgateSession: AgentSession } {
+  if (!isSession(session)) {
+    throw new TypeError('sessionContext: session must be an AgentSession (createSession, identity, a login)');
+  }
+  return { agentgateSession: session };
+}
+
+/**
+ * The `toolsContext` of a whole tool set: every tool's entry (from `contexts`, when given) plus the session. Tools
+ * that are not gated ignore the extra key.
+ *
+ * @throws TypeError when `session` is not a session
+ * @example
+ * const tools = { listEvents, refund };
+ * streamText({ model, tools, toolsContext: sessionToolsContext(tools, session) });
+ */
+export function sessionToolsContext<
+  Tools extends Record<string, unknown>,
+  const Contexts extends { readonly [Name in keyof Tools]?: Record<string, unknown> } = Record<never, never>,
+>(tools: Tools, session: AgentSession, contexts?: Contexts): SessionToolsContext<Tools, Contexts> {
+  const entry = sessionContext(session);
+  if (typeof tools !== 'object' || tools === null)
+    throw new TypeError('sessionToolsContext: tools must be a tool set');
+  const own = (contexts ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const result: Record<string, unknown> = {};
+  for (const name of Object.keys(tools)) result[name] = { ...(own[name] ?? {}), ...entry };
+  return result as SessionToolsContext<Tools, Contexts>;
+}
+
+/** The `toolsContext` {@link sessionToolsContext} builds: each tool's own entry plus the session. */
+export type SessionToolsContext<Tools, Contexts> = {
+  [Name in keyof Tools]: (Name extends keyof Contexts ? NonNullable<Contexts[Name]> : unknown) & {
+    readonly agentgateSession: AgentSession;
+  };
+};
+
+/** @internal The session a context entry carries, or `undefined`. Never throws. */
+export function sessionOf(context: unknown): AgentSession | undefined {
+  try {
+    if (typeof context !== 'object' || context === null) return undefined;
+    const session = (context as Record<string, unknown>)[SESSION_CONTEXT_KEY];
+    return isSession(session) ? session : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isSession(value: unknown): value is AgentSession {
+  const user = (value as { user?: { sub?: unknown } } | null | undefined)?.user;
+  return typeof value === 'object' && value !== null && typeof user?.sub === 'string';
+}

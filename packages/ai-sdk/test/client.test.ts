@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { GateDenied, GateInterrupt } from '@agentgate/core';
+import { describe, expect, it } from 'vitest';
+import { isAgentGateInterrupt, isAgentGateResult } from '../src/client';
+import { toAgentGateResult } from '../src/index';
+
+describe('isAgentGateResult', () => {
+  it('recognises the results of denials and interrupts, also after a JSON round trip', () => {
+    const denied = toAgentGateResult(new GateDenied('FORBIDDEN', 'no'));
+    const pending = toAgentGateResult(
+      new GateInterrupt('APPROVAL_PENDING', 'approve it', { details: { approvalId: 'a1' } }),
+    );
+    for (const result of [denied, pending]) {
+      expect(isAgentGateResult(result)).toBe(true);
+      expect(isAgentGateResult(JSON.parse(JSON.stringify(result)))).toBe(true);
+    }
+    expect(isAgentGateInterrupt(pending)).toBe(true);
+    expect(isAgentGateInterrupt(denied)).toBe(false);
+    expect(pending).toEqual({
+      agentgate: {
+        kind: 'interrupt',
+        code: 'APPROVAL_PENDING',
+        message: 'approve it',
+        details: { approvalId: 'a1' },
+      },
+    });
+    expect(toAgentGateResult(new Error('boom'))).toBeUndefined();
+  });
+
+  it.each([
+    ['a plain output', { refunded: '1042' }],
+    ['null', null],
+    ['an unknown code', { agentgate: { kind: 'denied', code: 'NOPE', message: 'x', details: {} } }],
+    [
+      'an interrupt code as a denial',
+      { agentgate: { kind: 'denied', code: 'APPROVAL_PENDING', message: 'x', details: {} } },
+    ],
+    ['a missing message', { agentgate: { kind: 'denied', code: 'FORBIDDEN', details: {} } }],
+    [
+      'CONNECTION_REQUIRED without its connection',
+      { agentgate: { kind: 'interrupt', code: 'CONNECTION_REQUIRED', message: 'x', details: {} } },
+    ],
+    [
+      'a throwing getter',
+      {
+        get agentgate() {
+          throw new Error('hostile');
+        },
+      },
+    ],
+  ])('refuses %s', (_what, value) => {
+    expect(isAgentGateResult(value)).toBe(false);
+  });
+
+  it('is browser-safe: the client entry imports nothing at run time', () => {
+    const source = readFileSync(new URL('../src/client.ts', import.meta.url), 'utf8');
+    const imports = source.split('\n').filter((line) => line.startsWith('import'));
+    expect(imports.every((line) => line.startsWith('import type'))).toBe(true);
+  });
+});

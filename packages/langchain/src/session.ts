@@ -1,0 +1,70 @@
+import { type AgentSession, currentSession } from '@agentgate/core';
+import type { RunnableConfig } from '@langchain/core/runnables';
+import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
+
+/**
+ * The one key that carries the {@link AgentSession} of a run: under `config.configurable` (any runnable, LangGraph,
+ * `createAgent`) or under LangGraph's / `createAgent`'s `context`. Never read from tool input.
+ */
+export const SESSION_KEY = 'agentgateSession';
+
+/** The run config that carries a session: pass it as the second argument of `invoke` / `stream`. */
+export interface SessionConfig {
+  configurable: { [SESSION_KEY]: AgentSession };
+}
+
+/**
+ * The config that binds a run to the verified user.
+ *
+ * @example
+ * await agent.invoke({ messages }, { ...sessionConfig(session), configurable: { ...sessionConfig(session).configurable, thread_id } });
+ * @throws TypeError when `session` is not an AgentSession (no `user.sub`)
+ */
+export function sessionConfig(session: AgentSession): SessionConfig {
+  if (!isSession(session))
+    throw new TypeError('sessionConfig: session must be an AgentSession (with user.sub)');
+  return { configurable: { [SESSION_KEY]: session } };
+}
+
+/** What a LangChain call gives the adapter to find the run: its config, and `createAgent`'s runtime if any. */
+export interface RunLike {
+  configurable?: Record<string, unknown> | undefined;
+  context?: unknown;
+}
+
+/**
+ * The session of the run: `config.configurable.agentgateSession`, else `context.agentgateSession`, else the session
+ * of the run's ambient LangChain config, else core's `runWithSession` scope. `undefined` when none (the gate then
+ * denies `NO_SESSION`). Tool input is never consulted.
+ */
+export function sessionOfRun(
+  ...runs: readonly (RunLike | RunnableConfig | undefined)[]
+): AgentSession | undefined {
+  const ambient = AsyncLocalStorageProviderSingleton.getRunnableConfig() as RunnableConfig | undefined;
+  for (const run of [...runs, ambient]) {
+    const found = fromRun(run as RunLike | undefined);
+    if (found) return found;
+  }
+  return currentSession();
+}
+
+/**
+ * The value under the key, as given: one that is not a session is still returned, so the gate denies the call as
+ * `NO_SESSION` (malformed) instead of falling back to another source.
+ */
+function fromRun(run: RunLike | undefined): AgentSession | undefined {
+  if (typeof run !== 'object' || run === null) return undefined;
+  const fromConfigurable = run.configurable?.[SESSION_KEY];
+  if (fromConfigurable !== undefined && fromConfigurable !== null) return fromConfigurable as AgentSession;
+  const context = run.context;
+  const fromContext =
+    typeof context === 'object' && context !== null
+      ? (context as Record<string, unknown>)[SESSION_KEY]
+      : undefined;
+  return fromContext === undefined || fromContext === null ? undefined : (fromContext as AgentSession);
+}
+
+function isSession(value: unknown): value is AgentSession {
+  const user = (value as { user?: { sub?: unknown } } | undefined)?.user;
+  return typeof value === 'object' && value !== null && typeof user?.sub === 'string' && user.sub.length > 0;
+}
