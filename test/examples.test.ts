@@ -21,7 +21,7 @@ async function runExample(name: string): Promise<string> {
 }
 
 describe('examples', () => {
-  it('embedded-demo (npm run demo) walks the whole path and verifies its audit file', async () => {
+  it('embedded-demo (npm run demo:tour) walks the whole path and verifies its audit file', async () => {
     const output = await runExample('embedded-demo');
     expect(output).toMatch(
       /⏸ list_events: CONNECTION_REQUIRED .*"connectUrl":"http:\/\/127\.0\.0\.1:\d+\/connections\/acme-calendar\/connect/,
