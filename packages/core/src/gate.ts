@@ -18,10 +18,19 @@ import {
   isInterruptCode,
 } from './errors';
 import type { Guard, GuardAnnotations, GuardContext, ToolDescriptor } from './guard';
+import {
+  type GateObserver,
+  type ObservedRunEnd,
+  type ObserverFailure,
+  observeRun,
+  observerErrorReporter,
+  validateObservers,
+} from './observer';
 import { assertKnownOptions } from './options';
 import { redactSecrets, redactValue } from './redact';
 import { defaultRiskPolicy, missingGuardKinds, type RiskPolicy, validateRiskPolicy } from './risk-policy';
 import { type AgentSession, currentSession, toSessionView } from './session';
+import { type ShadowOptions, shadowedRequiredGuards, validateShadow } from './shadow';
 import type { StandardSchemaV1 } from './standard-schema';
 import { describeThrown } from './thrown';
 
@@ -72,6 +81,19 @@ export interface GateOptions {
   onAuditFailure?: (error: AuditFailed) => void;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * Guards to run in shadow mode: their refusals are recorded as `would-deny` / `would-interrupt` and the call goes on.
+   * Guards whose kind the risk policy requires for the tool's risk can never be shadowed (`TypeError` at `protect`,
+   * FORBIDDEN on record at `run`).
+   */
+  shadow?: ShadowOptions;
+  /**
+   * Follow every call (spans, metrics): see {@link GateObserver} and `@agentgate/otel`. Observers never change a
+   * decision. @default []
+   */
+  observers?: readonly GateObserver[];
+  /** Hears an observer hook that threw (the call went on unchanged). Default: such errors are dropped. */
+  onObserverError?: (failure: ObserverFailure) => void;
 }
 
 /** The gate: every tool call passes through `run`. */
@@ -124,7 +146,17 @@ export interface Gate {
  * const gate = createGate({ audit: jsonlAudit('audit.jsonl') });
  * const listEvents = gate.protect({ name: 'list_events', schema }, [requireScopes('calendar:read')], run);
  */
-const GATE_OPTIONS = ['audit', 'agent', 'riskPolicy', 'recordArgs', 'onAuditFailure', 'now'] as const;
+const GATE_OPTIONS = [
+  'audit',
+  'agent',
+  'riskPolicy',
+  'recordArgs',
+  'onAuditFailure',
+  'now',
+  'shadow',
+  'observers',
+  'onObserverError',
+] as const;
 
 export function createGate(options: GateOptions): Gate {
   if (
@@ -140,7 +172,7 @@ export function createGate(options: GateOptions): Gate {
   if (options.recordArgs !== undefined && typeof options.recordArgs !== 'boolean') {
     throw new TypeError('createGate: options.recordArgs must be a boolean');
   }
-  for (const name of ['onAuditFailure', 'now'] as const) {
+  for (const name of ['onAuditFailure', 'now', 'onObserverError'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new TypeError(`createGate: options.${name} must be a function`);
     }
@@ -150,6 +182,9 @@ export function createGate(options: GateOptions): Gate {
   const ownsAudit = audit !== undefined && audit !== options.audit;
   const recordArgs = options.recordArgs ?? false;
   const onAuditFailure = options.onAuditFailure;
+  const shadow = validateShadow(options.shadow);
+  const observers = validateObservers(options.observers);
+  const reportObserverError = observerErrorReporter(options.onObserverError);
   // Calls admitted and not yet settled: close() waits for them, so no admitted call loses its outcome event.
   const inFlight = new Set<Promise<unknown>>();
   let closing = false;
@@ -159,6 +194,13 @@ export function createGate(options: GateOptions): Gate {
     if (missing.length > 0) {
       throw new TypeError(
         `tool '${tool.name}' is ${tool.risk ?? 'low'} risk and the risk policy requires guards of kind: ${missing.join(', ')}`,
+      );
+    }
+    const shadowed = shadowedRequiredGuards(shadow, riskPolicy, tool, guards);
+    if (shadowed.length > 0) {
+      throw new TypeError(
+        `tool '${tool.name}' is ${tool.risk} risk: the risk policy requires guard ${shadowed.map((name) => `'${name}'`).join(', ')} ` +
+          'to be enforced, so it cannot run in shadow mode',
       );
     }
   }
@@ -207,12 +249,39 @@ export function createGate(options: GateOptions): Gate {
       callId,
       ...(agent === undefined ? {} : { agent }),
     };
-    const record = async (
+    const observation =
+      observers.length === 0
+        ? undefined
+        : observeRun(
+            observers,
+            { tool: toolName, callId, risk: riskOf(call.tool), ...(agent === undefined ? {} : { agent }) },
+            reportObserverError,
+          );
+    const record = (
       phase: AuditPhase,
       outcome: AuditOutcome,
       extra: Partial<AuditEventDraft> = {},
-    ): Promise<void> => {
-      if (audit) await audit.append({ ...base, ...extra, phase, outcome });
+    ): Promise<unknown> => {
+      if (!audit) return NOTHING_TO_RECORD;
+      // One draft shape for every event (absent facts `undefined`, which the log leaves out).
+      const appended = audit.append({
+        tool: base.tool,
+        callId: base.callId,
+        agent: base.agent,
+        sessionId: base.sessionId,
+        sub: base.sub,
+        tenant: base.tenant,
+        argsDigest: base.argsDigest,
+        phase,
+        guard: extra.guard,
+        outcome,
+        code: extra.code,
+        reason: extra.reason,
+        approvalId: extra.approvalId,
+        connection: extra.connection,
+        args: extra.args,
+      });
+      return observation ? appended.then((event) => observation.auditEvent(event)) : appended;
     };
     /** Records the decision (for the guard that made it, named by the gate) and throws it. */
     const refuse = async (
@@ -228,223 +297,268 @@ export function createGate(options: GateOptions): Gate {
       throw error;
     };
 
-    // 1. The session: explicit, else the async context. Never from the arguments. One that is not a session (no
-    //    user with a string `sub`) is no session.
-    const session = explicitSession ?? currentSession();
-    const sessionFacts = session === undefined ? undefined : readSessionFacts(session);
-    if (!session || !sessionFacts) {
-      return refuse(
-        'session',
-        new GateDenied(
-          'NO_SESSION',
-          session
-            ? `the session for the call of '${toolName}' is malformed`
-            : `no session for the call of '${toolName}'`,
-        ),
-      );
-    }
-    Object.assign(base, sessionFacts);
-
-    // Guards as given to run(): each needs a name, a kind and check() (protect() checks this at creation).
-    if (!Array.isArray(guards)) {
-      return refuse('policy', new GateDenied('FORBIDDEN', `the guards of '${toolName}' are not an array`));
-    }
-    const malformed = guards.findIndex((guard) => !isWellFormedGuard(guard));
-    if (malformed >= 0) {
-      return refuse(
-        'policy',
-        new GateDenied(
-          'FORBIDDEN',
-          `guard #${malformed} of '${toolName}' has no string name, kind or check()`,
-        ),
-      );
-    }
-
-    // 2. The arguments, validated before any guard sees them, then frozen into the one copy that is digested, read by
-    //    the guards and given to the tool. Recording them (redacted) is part of this fail-closed step.
-    // The raw arguments are frozen before validation too: a schema that returns its input (`z.any().refine`, a custom
-    // one) must not leave the caller an object it can still change.
-    let args: Args;
-    let argsRecord: { args?: unknown } = {};
-    try {
-      args = snapshotArgs(await validateArgs(call.tool, snapshotArgs(call.args)));
-      base.argsDigest = digestArgs(args);
-      if (recordArgs) argsRecord = { args: redactValue(args) };
-    } catch (error) {
-      return refuse('validate', toInvalidArguments(toolName, error));
-    }
-    const argsDigest = base.argsDigest;
-
-    // 3. The risk policy: a tool lacking the guards its risk requires — or declaring a risk that does not exist —
-    //    never runs.
-    let missing: string[];
-    try {
-      missing = missingGuardKinds(riskPolicy, call.tool, guards);
-    } catch (error) {
-      return refuse('policy', new GateDenied('FORBIDDEN', describeThrown(error), { cause: error }));
-    }
-    if (missing.length > 0) {
-      return refuse(
-        'policy',
-        new GateDenied(
-          'FORBIDDEN',
-          `'${toolName}' is ${call.tool.risk} risk and lacks required guards: ${missing.join(', ')}`,
-          { details: { missingGuardKinds: missing } },
-        ),
-      );
-    }
-
-    // 4. The guards, in order; the first that does not allow ends the call. An abort settles the call at once, even
-    //    while a guard that ignores the signal is still working.
-    const credentials = new Map<string, unknown>();
-    const contextFor = (guard: Guard<Args>, annotations: GuardAnnotations): GuardContext<Args> => ({
-      session,
-      tool: call.tool,
-      args,
-      argsDigest,
-      callId,
-      ...(call.signal === undefined ? {} : { signal: call.signal }),
-      setCredential: (key, value) => {
-        if (typeof key !== 'string' || key.length === 0) {
-          throw new TypeError(`guard '${guard.name}': credential key must be a non-empty string`);
-        }
-        credentials.set(key, value);
-      },
-      annotate: (facts) => {
-        // Only these facts: a guard cannot rewrite who, what or which decision the event records.
-        if (typeof facts?.approvalId === 'string') annotations.approvalId = facts.approvalId;
-        if (typeof facts?.connection === 'string') annotations.connection = facts.connection;
-        if (typeof facts?.reason === 'string') annotations.reason = redactSecrets(facts.reason);
-      },
-    });
-    const runGuard = async (guard: Guard<Args>): Promise<void> => {
-      const annotations: GuardAnnotations = {};
-      let returned: unknown;
-      try {
-        call.signal?.throwIfAborted();
-        returned = await raceAbort(
-          Promise.resolve().then(() => guard.check(contextFor(guard, annotations))),
-          call.signal,
-        );
-      } catch (error) {
-        return refuse('guard', attributeTo(guard.name, error, call.signal), guard.name);
-      }
-      if (returned !== undefined) {
-        // `return false` reads like a denial: a guard allows only by returning nothing.
+    // What the tool threw, if it ran and threw: observers hear that the call failed rather than was refused.
+    let toolError: unknown = NOTHING_THROWN;
+    const decide = async (): Promise<Result> => {
+      // 1. The session: explicit, else the async context. Never from the arguments. One that is not a session (no
+      //    user with a string `sub`) is no session.
+      const session = explicitSession ?? currentSession();
+      const sessionFacts = session === undefined ? undefined : readSessionFacts(session);
+      if (!session || !sessionFacts) {
         return refuse(
-          'guard',
+          'session',
           new GateDenied(
-            'GUARD_FAILED',
-            `guard '${guard.name}' returned ${describeReturned(returned)}; a guard allows by returning nothing and ` +
-              'refuses by throwing GateDenied or GateInterrupt',
-            { guard: guard.name },
+            'NO_SESSION',
+            session
+              ? `the session for the call of '${toolName}' is malformed`
+              : `no session for the call of '${toolName}'`,
           ),
         );
       }
-      await record('guard', 'allow', { guard: guard.name, ...annotations, ...argsRecord });
-    };
-    for (const guard of guards) await runGuard(guard);
-    // With no guard, the call still has a decision on record before anything runs.
-    if (guards.length === 0) await record('policy', 'allow', { reason: 'no guards required', ...argsRecord });
+      Object.assign(base, sessionFacts);
 
-    // 5. The tool, with the credentials in its call scope; one retry when a provider rejected a fresh token.
-    const recordFailure = (error: unknown) =>
-      recordOutcome(record, 'failed', {
-        code: codeOf(error) ?? 'TOOL_ERROR',
-        reason: redactSecrets(describeThrown(error)),
-      });
-    const attempt = async (retryable: boolean): Promise<Result> => {
-      if (call.signal?.aborted) {
-        return refuse(
-          'execute',
-          new GateDenied('GUARD_FAILED', `the call of '${toolName}' was aborted before the tool ran`, {
-            cause: call.signal.reason,
-          }),
-        );
+      // Guards as given to run(): each needs a name, a kind and check() (protect() checks this at creation).
+      if (!Array.isArray(guards)) {
+        return refuse('policy', new GateDenied('FORBIDDEN', `the guards of '${toolName}' are not an array`));
       }
-      // The tool runs with exactly the arguments that were digested: a fresh snapshot of its own (so nothing a guard
-      // still holds, such as a Date, can reach it), digested again.
-      let toolArgs: Args;
-      let unchanged: boolean;
-      try {
-        toolArgs = snapshotArgs(args);
-        unchanged = digestArgs(toolArgs) === argsDigest;
-      } catch {
-        toolArgs = args;
-        unchanged = false;
-      }
-      if (!unchanged) {
+      const malformed = guards.findIndex((guard) => !isWellFormedGuard(guard));
+      if (malformed >= 0) {
         return refuse(
-          'execute',
+          'policy',
           new GateDenied(
             'FORBIDDEN',
-            `the arguments of '${toolName}' changed after they were validated and digested; the tool did not run`,
+            `guard #${malformed} of '${toolName}' has no string name, kind or check()`,
           ),
         );
       }
-      // A snapshot per attempt: the tool cannot change what it was given, and a retry sees refreshed credentials.
-      const executionContext: ExecutionContext = Object.freeze({
-        session: toSessionView(session),
-        tool: toolName,
-        callId,
-        argsDigest,
-        credentials: new Map(credentials),
-        ...(call.signal === undefined ? {} : { signal: call.signal }),
-      });
+
+      // 2. The arguments, validated before any guard sees them, then frozen into the one copy that is digested, read by
+      //    the guards and given to the tool. Recording them (redacted) is part of this fail-closed step.
+      // The raw arguments are frozen before validation too: a schema that returns its input (`z.any().refine`, a custom
+      // one) must not leave the caller an object it can still change.
+      let args: Args;
+      let argsRecord: { args?: unknown } = {};
       try {
-        return await runInCall(executionContext, async () => execute(toolArgs, executionContext));
+        args = snapshotArgs(await validateArgs(call.tool, snapshotArgs(call.args)));
+        base.argsDigest = digestArgs(args);
+        if (recordArgs) argsRecord = { args: redactValue(args) };
       } catch (error) {
-        // A rejected token on the first attempt is recorded by the retry (or failure) decision that follows.
-        if (!(retryable && isConnectionTokenRejected(error))) await recordFailure(error);
-        throw error;
+        return refuse('validate', toInvalidArguments(toolName, error));
       }
-    };
-    let result: Result;
-    try {
-      result = await attempt(true);
-    } catch (error) {
-      if (!isConnectionTokenRejected(error)) throw error;
-      const recovering: Guard<Args>[] = [];
-      for (const guard of guards) {
-        if (!guard.recover) continue;
-        let recovers: boolean;
+      const argsDigest = base.argsDigest;
+
+      // 3. The risk policy: a tool lacking the guards its risk requires — or declaring a risk that does not exist —
+      //    never runs.
+      let missing: string[];
+      let shadowedRequired: string[];
+      try {
+        missing = missingGuardKinds(riskPolicy, call.tool, guards);
+        shadowedRequired = shadowedRequiredGuards(shadow, riskPolicy, call.tool, guards);
+      } catch (error) {
+        return refuse('policy', new GateDenied('FORBIDDEN', describeThrown(error), { cause: error }));
+      }
+      if (missing.length > 0) {
+        return refuse(
+          'policy',
+          new GateDenied(
+            'FORBIDDEN',
+            `'${toolName}' is ${call.tool.risk} risk and lacks required guards: ${missing.join(', ')}`,
+            { details: { missingGuardKinds: missing } },
+          ),
+        );
+      }
+      if (shadowedRequired.length > 0) {
+        return refuse(
+          'policy',
+          new GateDenied(
+            'FORBIDDEN',
+            `'${toolName}' is ${call.tool.risk} risk: the risk policy requires guards ${shadowedRequired.join(', ')} to be ` +
+              'enforced; they cannot run in shadow mode',
+            { details: { shadowedGuards: shadowedRequired } },
+          ),
+        );
+      }
+
+      // 4. The guards, in order; the first that does not allow ends the call. An abort settles the call at once, even
+      //    while a guard that ignores the signal is still working.
+      const credentials = new Map<string, unknown>();
+      const contextFor = (guard: Guard<Args>, annotations: GuardAnnotations): GuardContext<Args> => ({
+        session,
+        tool: call.tool,
+        args,
+        argsDigest,
+        callId,
+        ...(call.signal === undefined ? {} : { signal: call.signal }),
+        setCredential: (key, value) => {
+          if (typeof key !== 'string' || key.length === 0) {
+            throw new TypeError(`guard '${guard.name}': credential key must be a non-empty string`);
+          }
+          credentials.set(key, value);
+        },
+        annotate: (facts) => {
+          // Only these facts: a guard cannot rewrite who, what or which decision the event records.
+          if (typeof facts?.approvalId === 'string') annotations.approvalId = facts.approvalId;
+          if (typeof facts?.connection === 'string') annotations.connection = facts.connection;
+          if (typeof facts?.reason === 'string') annotations.reason = redactSecrets(facts.reason);
+        },
+      });
+      const runGuard = async (guard: Guard<Args>): Promise<void> => {
+        const shadowed = shadow?.isShadowed(toolName, guard.name) ?? false;
+        const phase = observation?.guardStart({ name: guard.name, kind: guard.kind, shadow: shadowed });
+        const annotations: GuardAnnotations = {};
+        let refusal: GateDenied | GateInterrupt | undefined;
         try {
-          recovers = await raceAbort(
-            Promise.resolve().then(() => guard.recover?.(contextFor(guard, {}), error) ?? false),
-            call.signal,
-          );
-        } catch (recoverError) {
-          await recordFailure(error);
-          return refuse(
-            'guard',
-            new GateDenied(
+          call.signal?.throwIfAborted();
+          const check = () => Promise.resolve().then(() => guard.check(contextFor(guard, annotations)));
+          const returned: unknown = await raceAbort(phase ? phase.run(check) : check(), call.signal);
+          if (returned !== undefined) {
+            // `return false` reads like a denial: a guard allows only by returning nothing.
+            refusal = new GateDenied(
               'GUARD_FAILED',
-              `guard '${guard.name}' failed to recover: ${describeThrown(recoverError)}`,
-              { guard: guard.name, cause: recoverError },
+              `guard '${guard.name}' returned ${describeReturned(returned)}; a guard allows by returning nothing and ` +
+                'refuses by throwing GateDenied or GateInterrupt',
+              { guard: guard.name },
+            );
+          }
+        } catch (error) {
+          refusal = attributeTo(guard.name, error, call.signal);
+        }
+        if (refusal === undefined) {
+          phase?.end({ outcome: 'allow' });
+          await record('guard', 'allow', { guard: guard.name, ...annotations, ...argsRecord });
+          return;
+        }
+        const interrupts = isInterruptCode(refusal.code);
+        // Shadow mode: the refusal is on record and the call goes on. An aborted call still ends: that is no decision.
+        if (shadowed && !call.signal?.aborted) {
+          const outcome = interrupts ? 'would-interrupt' : 'would-deny';
+          phase?.end({ outcome, code: refusal.code });
+          await record('guard', outcome, { guard: guard.name, code: refusal.code, reason: refusal.message });
+          return;
+        }
+        phase?.end({ outcome: interrupts ? 'interrupt' : 'deny', code: refusal.code });
+        return refuse('guard', refusal, guard.name);
+      };
+      for (const guard of guards) await runGuard(guard);
+      // With no guard, the call still has a decision on record before anything runs.
+      if (guards.length === 0)
+        await record('policy', 'allow', { reason: 'no guards required', ...argsRecord });
+
+      // 5. The tool, with the credentials in its call scope; one retry when a provider rejected a fresh token.
+      const recordFailure = (error: unknown) =>
+        recordOutcome(record, 'failed', {
+          code: codeOf(error) ?? 'TOOL_ERROR',
+          reason: redactSecrets(describeThrown(error)),
+        });
+      const attempt = async (retryable: boolean): Promise<Result> => {
+        if (call.signal?.aborted) {
+          return refuse(
+            'execute',
+            new GateDenied('GUARD_FAILED', `the call of '${toolName}' was aborted before the tool ran`, {
+              cause: call.signal.reason,
+            }),
+          );
+        }
+        // The tool runs with exactly the arguments that were digested: a fresh snapshot of its own (so nothing a guard
+        // still holds, such as a Date, can reach it), digested again.
+        let toolArgs: Args;
+        let unchanged: boolean;
+        try {
+          toolArgs = snapshotArgs(args);
+          unchanged = digestArgs(toolArgs) === argsDigest;
+        } catch {
+          toolArgs = args;
+          unchanged = false;
+        }
+        if (!unchanged) {
+          return refuse(
+            'execute',
+            new GateDenied(
+              'FORBIDDEN',
+              `the arguments of '${toolName}' changed after they were validated and digested; the tool did not run`,
             ),
           );
         }
-        if (recovers) recovering.push(guard);
+        // A snapshot per attempt: the tool cannot change what it was given, and a retry sees refreshed credentials.
+        const executionContext: ExecutionContext = Object.freeze({
+          session: toSessionView(session),
+          tool: toolName,
+          callId,
+          argsDigest,
+          credentials: new Map(credentials),
+          ...(call.signal === undefined ? {} : { signal: call.signal }),
+        });
+        const phase = observation?.executeStart({ attempt: retryable ? 1 : 2 });
+        try {
+          const running = () => runInCall(executionContext, async () => execute(toolArgs, executionContext));
+          const result = await (phase ? phase.run(running) : running());
+          phase?.end({ outcome: 'executed' });
+          return result;
+        } catch (error) {
+          toolError = error;
+          phase?.end({ outcome: 'failed', code: codeOf(error) ?? 'TOOL_ERROR' });
+          // A rejected token on the first attempt is recorded by the retry (or failure) decision that follows.
+          if (!(retryable && isConnectionTokenRejected(error))) await recordFailure(error);
+          throw error;
+        }
+      };
+      let result: Result;
+      try {
+        result = await attempt(true);
+      } catch (error) {
+        if (!isConnectionTokenRejected(error)) throw error;
+        const recovering: Guard<Args>[] = [];
+        for (const guard of guards) {
+          if (!guard.recover) continue;
+          let recovers: boolean;
+          try {
+            recovers = await raceAbort(
+              Promise.resolve().then(() => guard.recover?.(contextFor(guard, {}), error) ?? false),
+              call.signal,
+            );
+          } catch (recoverError) {
+            await recordFailure(error);
+            return refuse(
+              'guard',
+              new GateDenied(
+                'GUARD_FAILED',
+                `guard '${guard.name}' failed to recover: ${describeThrown(recoverError)}`,
+                { guard: guard.name, cause: recoverError },
+              ),
+            );
+          }
+          if (recovers) recovering.push(guard);
+        }
+        if (recovering.length === 0) {
+          await recordFailure(error);
+          throw error;
+        }
+        await record('execute', 'retry', {
+          code: error.code,
+          reason: error.message,
+          connection: error.connection,
+        });
+        // The recovering guards decide again (audited as decisions); the tool runs once more only if they allow.
+        for (const guard of recovering) await runGuard(guard);
+        result = await attempt(false);
       }
-      if (recovering.length === 0) {
-        await recordFailure(error);
-        throw error;
-      }
-      await record('execute', 'retry', {
-        code: error.code,
-        reason: error.message,
-        connection: error.connection,
-      });
-      // The recovering guards decide again (audited as decisions); the tool runs once more only if they allow.
-      for (const guard of recovering) await runGuard(guard);
-      result = await attempt(false);
+      await recordOutcome(record, 'executed', {});
+      return result;
+    };
+
+    if (observation === undefined) return decide();
+    try {
+      const result = await decide();
+      observation.end(runEndOf(base, { outcome: 'executed' }));
+      return result;
+    } catch (error) {
+      observation.end(runEndOf(base, endOf(error, toolError)));
+      throw error;
     }
-    await recordOutcome(record, 'executed', {});
-    return result;
   }
 
   async function recordOutcome(
-    record: (phase: AuditPhase, outcome: AuditOutcome, extra?: Partial<AuditEventDraft>) => Promise<void>,
+    record: (phase: AuditPhase, outcome: AuditOutcome, extra?: Partial<AuditEventDraft>) => Promise<unknown>,
     outcome: AuditOutcome,
     extra: Partial<AuditEventDraft>,
   ): Promise<void> {
@@ -672,4 +786,47 @@ function readSessionFacts(
 
 function describeReturned(value: unknown): string {
   return typeof value === 'boolean' || typeof value === 'number' ? String(value) : `a ${typeof value}`;
+}
+
+/** What `record` returns when the gate records nothing (`audit: false`). */
+const NOTHING_TO_RECORD: Promise<unknown> = Promise.resolve();
+
+/** Marks "the tool threw nothing" (a tool may throw `undefined`). */
+const NOTHING_THROWN: unique symbol = Symbol('nothing thrown');
+
+/** The tool's declared risk, read without ever throwing. */
+function riskOf(tool: unknown): unknown {
+  try {
+    return (tool as { risk?: unknown } | undefined)?.risk;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a call that threw ended, for observers: the tool failed, a decision refused it, or the gate could not go on. */
+function endOf(error: unknown, toolError: unknown): Pick<ObservedRunEnd, 'outcome' | 'code' | 'guard'> {
+  if (error === toolError) return { outcome: 'failed', code: codeOf(error) ?? 'TOOL_ERROR' };
+  if (isGateDecision(error)) {
+    return {
+      outcome: isInterruptCode(error.code) ? 'interrupt' : 'deny',
+      code: error.code,
+      ...(typeof error.guard === 'string' ? { guard: error.guard } : {}),
+    };
+  }
+  const code = codeOf(error);
+  return { outcome: 'error', ...(code === undefined ? {} : { code }) };
+}
+
+/** The end of a call with the session facts and digest the gate resolved before it ended. */
+function runEndOf(
+  base: Partial<Pick<AuditEventDraft, 'sessionId' | 'sub' | 'tenant' | 'argsDigest'>>,
+  end: Pick<ObservedRunEnd, 'outcome' | 'code' | 'guard'>,
+): ObservedRunEnd {
+  return {
+    ...end,
+    ...(base.sessionId === undefined ? {} : { sessionId: base.sessionId }),
+    ...(base.sub === undefined ? {} : { sub: base.sub }),
+    ...(base.tenant === undefined ? {} : { tenant: base.tenant }),
+    ...(base.argsDigest === undefined ? {} : { argsDigest: base.argsDigest }),
+  };
 }

@@ -66,8 +66,28 @@ export type {
 export { createGate } from './gate';
 export type { Guard, GuardAnnotations, GuardContext, Risk, ToolDescriptor } from './guard';
 export { defineGuard } from './guard';
+// Limit stores: atomic counters for rate limits and quotas
+export type {
+  LimitConsumeRequest,
+  LimitConsumeResult,
+  LimitStore,
+  MemoryLimitStoreOptions,
+} from './limit-store';
+export { assertLimitRequest, MemoryLimitStore } from './limit-store';
 export type { MemoryStoreOptions } from './memory-store';
 export { MemoryStore } from './memory-store';
+// Observers (spans, metrics) and shadow mode
+export type {
+  GateObserver,
+  ObservedExecution,
+  ObservedGuard,
+  ObservedPhaseEnd,
+  ObservedRun,
+  ObservedRunEnd,
+  ObserverFailure,
+  PhaseObservation,
+  RunObservation,
+} from './observer';
 export { assertKnownOptions } from './options';
 export {
   boundServerText,
@@ -86,6 +106,7 @@ export { SAFE_CAUSE, SafeCause, safeCause } from './safe-cause';
 export { SentSecrets } from './sent-secrets';
 export type { AgentSession, CreateSessionOptions, SessionUser, SessionView } from './session';
 export { createSession, currentSession, requireSession, runWithSession, toSessionView } from './session';
+export type { ShadowOptions } from './shadow';
 export type { StandardSchemaV1 } from './standard-schema';
 // Stores
 export type { Store, StorePutOptions } from './store';

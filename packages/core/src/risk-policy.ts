@@ -48,10 +48,19 @@ export function missingGuardKinds(
   tool: ToolDescriptor,
   guards: readonly Guard<never>[],
 ): string[] {
-  const risk = assertRisk(tool);
   const present = new Set(guards.map((guard) => guard.kind));
-  const required = Object.hasOwn(policy, risk) ? (policy[risk] ?? []) : [];
-  return required.filter((kind) => !present.has(kind));
+  return requiredGuardKinds(policy, tool).filter((kind) => !present.has(kind));
+}
+
+/**
+ * The guard kinds `policy` requires for `tool`'s risk (none for a level it does not name). Guards of these kinds are
+ * always enforced: they cannot run in shadow mode.
+ *
+ * @throws TypeError when the tool's risk is not a known level
+ */
+export function requiredGuardKinds(policy: RiskPolicy, tool: ToolDescriptor): readonly string[] {
+  const risk = assertRisk(tool);
+  return Object.hasOwn(policy, risk) ? (policy[risk] ?? []) : [];
 }
 
 /** @throws TypeError when the policy names a risk level that does not exist or a kind that is not a string. */

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { AgentGateError, AuditFailed } from '../errors';
 import { describeThrown } from '../thrown';
 import { CHAIN_KEY, type KeyedAuditSink } from './chain-key';
-import { type AuditEvent, type AuditEventDraft, GENESIS_HASH, hashAuditEvent } from './event';
+import {
+  type AuditEvent,
+  type AuditEventDraft,
+  GENESIS_HASH,
+  hashAuditEvent,
+  hashBuiltAuditEvent,
+} from './event';
+import { buildAuditEvent } from './event-json';
 
 /** Where audit events go. `write` must not resolve before the event is stored. */
 export interface AuditSink {
@@ -54,6 +61,10 @@ interface Chain {
   readonly queued: AuditEvent[];
   /** The end of the chain's serialised work. */
   tail: Promise<unknown>;
+  /** Writes and tasks begun and not yet settled; an append on a chain with none stores its event at once. */
+  busy: number;
+  /** Marks one of them settled. */
+  readonly done: () => void;
 }
 
 const chains = new WeakMap<object, Chain>();
@@ -79,7 +90,8 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
   if (typeof options?.sink?.write !== 'function')
     throw new TypeError('createAuditLog: options.sink must have write()');
   const { sink } = options;
-  const now = options.now ?? (() => new Date());
+  const now = options.now;
+  const isoNow = now === undefined ? systemIsoClock() : () => now().toISOString();
   sinkUsers.set(sink, (sinkUsers.get(sink) ?? 0) + 1);
   let chain: Chain | undefined;
   let finding: Promise<Chain> | undefined;
@@ -94,7 +106,17 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
       (key) => {
         let shared = chains.get(key);
         if (!shared) {
-          shared = { id: randomUUID(), head: undefined, queued: [], tail: Promise.resolve() };
+          const created: Chain = {
+            id: randomUUID(),
+            head: undefined,
+            queued: [],
+            tail: Promise.resolve(),
+            busy: 0,
+            done: () => {
+              created.busy--;
+            },
+          };
+          shared = created;
           chains.set(key, shared);
         }
         chain = shared;
@@ -116,56 +138,110 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
     }
   };
 
+  const storeFailure = (target: Chain, event: AuditEvent, error: unknown): AuditFailed => {
+    // Our own errors (a closed sink) carry a message worth showing; a foreign one is kept only as the cause.
+    const detail = AgentGateError.isInstance(error) ? `: ${error.message}` : '';
+    return new AuditFailed(
+      `audit sink failed to store event ${event.id} (${target.queued.length} queued)${detail}`,
+      { cause: error },
+    );
+  };
+
   async function drain(target: Chain): Promise<void> {
     while (target.queued.length > 0) {
       const event = target.queued[0]!;
       try {
         await sink.write(event);
       } catch (error) {
-        // Our own errors (a closed sink) carry a message worth showing; a foreign one is kept only as the cause.
-        const detail = AgentGateError.isInstance(error) ? `: ${error.message}` : '';
-        throw new AuditFailed(
-          `audit sink failed to store event ${event.id} (${target.queued.length} queued)${detail}`,
-          { cause: error },
-        );
+        throw storeFailure(target, event, error);
       }
       target.queued.shift();
     }
   }
 
   function serialise<T>(target: Chain, task: () => Promise<T>): Promise<T> {
+    target.busy++;
     const run = target.tail.then(task, task);
-    target.tail = run.catch(() => undefined);
+    target.tail = run.then(target.done, target.done);
     return run;
   }
 
   const closedError = (what: string) =>
     new AuditFailed(`audit log is closed: ${what} (create a new log to record more)`);
 
+  /** Numbers, hashes and queues one event on the chain's head. @throws AuditFailed when it cannot be built */
+  const chainEvent = (target: Chain, head: string, draft: AuditEventDraft): AuditEvent => {
+    let event: AuditEvent;
+    try {
+      const id = randomUUID();
+      const at = draft.at ?? isoNow();
+      const built = buildAuditEvent(draft, id, target.id, at, head);
+      if (built) {
+        built.hash = hashBuiltAuditEvent(built); // added last: the hash covers every field before it
+        event = built;
+      } else {
+        // A draft with fields of its own: kept and hashed field for field, as given.
+        const unhashed = { id, ...draft, chain: target.id, at, prevHash: head };
+        event = { ...unhashed, hash: hashAuditEvent(unhashed) };
+      }
+    } catch (error) {
+      // A clock that gives an invalid date, a field JSON cannot carry: not recorded, so nothing may run.
+      throw new AuditFailed(`audit event for tool '${describeThrown(draft.tool)}' could not be built`, {
+        cause: error,
+      });
+    }
+    target.head = event.hash;
+    target.queued.push(event);
+    return event;
+  };
+
+  /**
+   * The path of an append on an idle chain (anchored, nothing queued, no task in flight): the event is built and
+   * handed to the sink at once instead of behind the chain's promise. A sink that stores synchronously (memoryAudit)
+   * has stored it when this returns; one that answers with a promise holds the chain until it settles, so every later
+   * append, flush and close still waits behind it. A failed write keeps the event queued, as on the serialised path.
+   */
+  const appendNow = (target: Chain, draft: AuditEventDraft): Promise<AuditEvent> => {
+    let event: AuditEvent;
+    let written: void | Promise<void>;
+    try {
+      event = chainEvent(target, target.head as string, draft);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    try {
+      written = sink.write(event);
+    } catch (error) {
+      return Promise.reject(storeFailure(target, event, error));
+    }
+    if (typeof (written as Promise<void> | undefined)?.then !== 'function') {
+      target.queued.shift();
+      return Promise.resolve(event);
+    }
+    target.busy++;
+    const stored = Promise.resolve(written).then(
+      () => {
+        target.queued.shift();
+        return event;
+      },
+      (error: unknown) => {
+        throw storeFailure(target, event, error);
+      },
+    );
+    target.tail = stored.then(target.done, target.done);
+    return stored;
+  };
+
   return {
     append(draft) {
       if (closed) return Promise.reject(closedError(`event for tool '${draft.tool}' not recorded`));
+      if (chain && chain.busy === 0 && chain.head !== undefined && chain.queued.length === 0) {
+        return appendNow(chain, draft);
+      }
       const chainAndStore = (target: Chain) =>
         serialise(target, async () => {
           target.head ??= await anchor();
-          let event: AuditEvent;
-          try {
-            const unhashed = {
-              id: randomUUID(),
-              ...draft,
-              chain: target.id,
-              at: draft.at ?? now().toISOString(),
-              prevHash: target.head,
-            };
-            event = { ...unhashed, hash: hashAuditEvent(unhashed) };
-          } catch (error) {
-            // A clock that gives an invalid date, a field JSON cannot carry: not recorded, so nothing may run.
-            throw new AuditFailed(`audit event for tool '${describeThrown(draft.tool)}' could not be built`, {
-              cause: error,
-            });
-          }
-          target.head = event.hash;
-          target.queued.push(event);
+          const event = chainEvent(target, target.head, draft);
           await drain(target);
           return event;
         });
@@ -198,5 +274,19 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
       });
       return closing;
     },
+  };
+}
+
+/** The system clock as ISO 8601 text, formatted once per millisecond (a burst of events shares the text). */
+function systemIsoClock(): () => string {
+  let lastMs = Number.NaN;
+  let lastText = '';
+  return () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastText = new Date(ms).toISOString();
+      lastMs = ms;
+    }
+    return lastText;
   };
 }

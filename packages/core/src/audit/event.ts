@@ -1,4 +1,5 @@
-import { canonicalJson, sha256Hex } from '../digest';
+import { hash } from 'node:crypto';
+import { canonicalBuiltEventJson, canonicalEventJson } from './event-json';
 
 /**
  * Where in the path of a call a decision was made. `approval` is the life of an approval record
@@ -8,11 +9,16 @@ import { canonicalJson, sha256Hex } from '../digest';
  */
 export type AuditPhase = 'session' | 'validate' | 'policy' | 'guard' | 'execute' | 'approval' | 'filter';
 
-/** What was decided or what happened. The approval phase adds `requested` … `consumed`. */
+/**
+ * What was decided or what happened. `would-deny` / `would-interrupt`: a guard in shadow mode refused and the call
+ * went on (see `createGate({ shadow })`). The approval phase adds `requested` … `consumed`.
+ */
 export type AuditOutcome =
   | 'allow'
   | 'deny'
   | 'interrupt'
+  | 'would-deny'
+  | 'would-interrupt'
   | 'executed'
   | 'failed'
   | 'retry'
@@ -70,6 +76,11 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** The hash of an event: SHA-256 over the canonical JSON of every field but `hash` (so `chain` and `prevHash` are covered). */
 export function hashAuditEvent(event: Omit<AuditEvent, 'hash'> & { hash?: string }): string {
-  const { hash: _hash, ...rest } = event;
-  return sha256Hex(canonicalJson(rest));
+  // One-shot hashing (no Hash object per event) over the event's canonical JSON, written without sorting per event.
+  return hash('sha256', canonicalEventJson(event), 'hex');
+}
+
+/** Internal: {@link hashAuditEvent} of an event from `buildAuditEvent` whose `hash` is not set yet. */
+export function hashBuiltAuditEvent(event: AuditEvent): string {
+  return hash('sha256', canonicalBuiltEventJson(event), 'hex');
 }

@@ -38,7 +38,11 @@ export function memoryAudit(): MemoryAuditSink {
     events,
     write(event) {
       if (closed) throw new AuditFailed(`memoryAudit() is closed: event ${event.id} not stored`);
-      events.push(structuredClone(event));
+      // A copy, so the caller keeps no handle on what is stored. Events are flat records of strings; only `args`
+      // (a redacted copy of the arguments) nests.
+      const stored = { ...event };
+      if (typeof stored.args === 'object' && stored.args !== null) stored.args = structuredClone(stored.args);
+      events.push(stored);
     },
     async lastHash() {
       return events.at(-1)?.hash;

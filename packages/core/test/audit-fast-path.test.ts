@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AuditEvent,
+  type AuditEventDraft,
+  AuditFailed,
+  type AuditSink,
+  canonicalJson,
+  createAuditLog,
+  createGate,
+  createSession,
+  hashAuditEvent,
+  memoryAudit,
+  sha256Hex,
+  verifyAuditChain,
+} from '../src/index';
+
+/** The hash as the chain format defines it, computed the slow, general way. */
+const referenceHash = (event: AuditEvent) => {
+  const { hash: _hash, ...rest } = event;
+  return sha256Hex(canonicalJson(rest));
+};
+
+const drafts: AuditEventDraft[] = [
+  { tool: 'refund', callId: 'c1', phase: 'guard', outcome: 'allow', guard: 'fga' },
+  {
+    tool: 'ré"fund\\\n',
+    callId: 'c2',
+    phase: 'guard',
+    outcome: 'deny',
+    code: 'FORBIDDEN',
+    reason: 'emoji 🎉, lone \ud800 surrogate, control \u0001, quote "',
+    sessionId: 's',
+    sub: 'alice@example.com',
+    tenant: 'acme',
+    agent: 'bot',
+    argsDigest: 'sha256:00',
+    approvalId: 'a1',
+    connection: 'calendar',
+  },
+  {
+    tool: 'refund',
+    callId: 'c3',
+    phase: 'guard',
+    outcome: 'allow',
+    args: { z: [1, { b: 'x', a: null }], a: 'ü', amount: 1.5 },
+  },
+  { tool: 'refund', callId: 'c4', phase: 'execute', outcome: 'would-deny', at: '2020-01-01T00:00:00.000Z' },
+  // Fields of its own, and a field that is not a string: the general path, hashed as given.
+  {
+    tool: 'refund',
+    callId: 'c5',
+    phase: 'guard',
+    outcome: 'allow',
+    extra: { y: 1, x: 2 },
+  } as AuditEventDraft,
+  {
+    tool: 'refund',
+    callId: 'c6',
+    phase: 'guard',
+    outcome: 'allow',
+    reason: 42,
+  } as unknown as AuditEventDraft,
+  { tool: 'refund', callId: 'c7', phase: 'guard', outcome: 'allow', guard: undefined, code: undefined },
+];
+
+describe('the audited path', () => {
+  it('hashes every event exactly as canonical JSON of its fields, so the chain format is unchanged', async () => {
+    const sink = memoryAudit();
+    const log = createAuditLog({ sink });
+    const returned: AuditEvent[] = [];
+    for (const draft of drafts) returned.push(await log.append(draft));
+    for (const event of [...returned, ...sink.events]) {
+      expect(event.hash).toBe(referenceHash(event));
+      expect(hashAuditEvent(event)).toBe(event.hash);
+    }
+    expect(verifyAuditChain(sink.events)).toMatchObject({ valid: true, count: drafts.length });
+    // What JSON carries (a file line) verifies too, and absent fields are absent, not undefined.
+    const reread = sink.events.map((event) => JSON.parse(JSON.stringify(event)) as AuditEvent);
+    expect(verifyAuditChain(reread)).toMatchObject({ valid: true });
+    expect(Object.keys(sink.events[0]!)).not.toContain('code');
+    expect(sink.events[4]).toMatchObject({ extra: { y: 1, x: 2 } });
+    expect(sink.events[3]?.at).toBe('2020-01-01T00:00:00.000Z');
+  });
+
+  it('detects an edit of any field, on either path', async () => {
+    const sink = memoryAudit();
+    const log = createAuditLog({ sink });
+    for (const draft of drafts) await log.append(draft);
+    for (const [index, event] of sink.events.entries()) {
+      const edited = [...sink.events];
+      edited[index] = { ...event, tool: `${event.tool}!` };
+      expect(verifyAuditChain(edited)).toMatchObject({ valid: false, index, reason: 'hash-mismatch' });
+    }
+  });
+
+  it('uses the injected clock for every event', async () => {
+    const sink = memoryAudit();
+    const log = createAuditLog({ sink, now: () => new Date('2030-05-01T10:00:00.000Z') });
+    await log.append(drafts[0]!);
+    expect(sink.events[0]?.at).toBe('2030-05-01T10:00:00.000Z');
+  });
+
+  it('fails closed when a synchronous sink throws, keeps the event queued and stores it first later', async () => {
+    const stored: AuditEvent[] = [];
+    let failing = true;
+    const sink: AuditSink = {
+      write(event) {
+        if (failing) throw new Error('disk full');
+        stored.push(event);
+      },
+    };
+    const gate = createGate({ audit: sink });
+    const alice = createSession({ sub: 'alice' });
+    await gate.run({ tool: { name: 'warm' }, args: {} }, alice, [], () => 'ok').catch(() => undefined);
+    expect(gate.audit?.pending).toBe(1);
+    let ran = false;
+    await expect(
+      gate.run({ tool: { name: 'pay' }, args: {} }, alice, [], () => {
+        ran = true;
+      }),
+    ).rejects.toBeInstanceOf(AuditFailed);
+    expect(ran).toBe(false);
+    failing = false;
+    await gate.run({ tool: { name: 'pay' }, args: {} }, alice, [], () => 'paid');
+    expect(stored.map((event) => [event.tool, event.outcome])).toEqual([
+      ['warm', 'allow'],
+      ['pay', 'allow'],
+      ['pay', 'allow'],
+      ['pay', 'executed'],
+    ]);
+    expect(verifyAuditChain(stored)).toMatchObject({ valid: true });
+  });
+
+  it('keeps the order of events when an asynchronous write is still in flight', async () => {
+    const stored: AuditEvent[] = [];
+    const sink: AuditSink = {
+      write: (event) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            stored.push(event);
+            resolve();
+          }, 5 - Number(event.callId)),
+        ),
+    };
+    const log = createAuditLog({ sink });
+    await log.append({ tool: 't', callId: '0', phase: 'guard', outcome: 'allow' });
+    await Promise.all(
+      [1, 2, 3, 4].map((index) =>
+        log.append({ tool: 't', callId: String(index), phase: 'guard', outcome: 'allow' }),
+      ),
+    );
+    expect(stored.map((event) => event.callId)).toEqual(['0', '1', '2', '3', '4']);
+    expect(verifyAuditChain(stored)).toMatchObject({ valid: true });
+  });
+
+  it('keeps a stored memory event apart from the object the log returned', async () => {
+    const sink = memoryAudit();
+    const log = createAuditLog({ sink });
+    const event = await log.append({ ...drafts[2]! });
+    (event.args as { z: unknown[] }).z.push('changed');
+    event.tool = 'changed';
+    expect(sink.events[0]?.tool).toBe('refund');
+    expect(verifyAuditChain(sink.events)).toMatchObject({ valid: true });
+  });
+});
