@@ -228,6 +228,13 @@ describe.skipIf(!available)('AI SDK chat example in Chromium', () => {
       (await chat({ origin: 'http://attacker.example', cookie: `chat_session=${session?.value}` })).status,
     ).toBe(403);
     expect((await chat({ origin, cookie: `chat_session=${session?.value}` })).status).toBe(400); // not a conversation
+    const logout = await fetch(new URL('/logout', example.url), {
+      method: 'POST',
+      headers: { origin: 'http://attacker.example', cookie: `chat_session=${session?.value}` },
+      redirect: 'manual',
+    });
+    expect(logout.status).toBe(403);
+    expect(logout.headers.get('set-cookie')).toBeNull();
   });
 
   it('bob, same tenant, is refused the refund and never sees the roadmap he is blocked from', async () => {
@@ -236,10 +243,17 @@ describe.skipIf(!available)('AI SDK chat example in Chromium', () => {
       const bobPage = await bob.newPage();
       await signIn(bobPage, example.url, 'bob@acme', 'bob-password');
 
-      await ask(bobPage, 'Refund 900 EUR on order 1042');
+      // A refund small enough for the chat's approval: OpenFGA refuses bob first, so he is never asked to approve.
+      await ask(bobPage, 'Refund 40 EUR on order 1042');
       const denied = bobPage.getByRole('region', { name: 'Not allowed' });
       await denied.waitFor();
       await expect(denied.textContent()).resolves.toContain('Code: FORBIDDEN');
+      await expect.poll(() => lastAnswer(bobPage)).toContain('I am not allowed to do that (FORBIDDEN)');
+      await expect(bobPage.getByRole('region', { name: 'Approve this refund?' }).count()).resolves.toBe(0);
+
+      await ask(bobPage, 'Refund 900 EUR on order 1042');
+      await expect.poll(() => denied.count()).toBe(2);
+      await expect(denied.last().textContent()).resolves.toContain('Code: FORBIDDEN');
       await expect.poll(() => lastAnswer(bobPage)).toContain('I am not allowed to do that (FORBIDDEN)');
 
       await ask(bobPage, 'Search the docs for budget plan');
@@ -253,6 +267,11 @@ describe.skipIf(!available)('AI SDK chat example in Chromium', () => {
       await bob.close();
     }
     await expect(refundsExecuted(example.auditFile)).resolves.toBe(2);
+    // No approval was ever requested for bob, in the chat or on his phone.
+    const bobApprovals = (await readAuditLog(example.auditFile)).filter(
+      (event) => event.phase === 'approval' && event.sub === 'bob',
+    );
+    expect(bobApprovals).toEqual([]);
     expect(verifyAuditChain(await readAuditLog(example.auditFile)).valid).toBe(true);
     await expect(readFile(example.auditFile, 'utf8')).resolves.not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
   });

@@ -71,7 +71,10 @@ export class ChatSessions {
       }
     });
 
+    const origin = new URL(redirectUri).origin;
     app.post('/logout', async (context) => {
+      // A form on another site cannot sign the user out (its response would clear the cookie).
+      if (context.req.header('origin') !== origin) return context.text('Cross-origin request.', 403);
       const id = getCookie(context, SESSION_COOKIE);
       if (id !== undefined) this.#users.delete(id);
       deleteCookie(context, SESSION_COOKIE, cookieOptions);

@@ -1,6 +1,7 @@
 import { assertKnownOptions, currentSession, digestArgs } from '@agentgate/core';
 import type { ModelMessage, ToolApprovalStatus } from 'ai';
 import { approvedInChat } from './internal/chat-messages';
+import { passesPrecheck } from './internal/precheck';
 import { gatedTools } from './internal/registry';
 import { sessionOf } from './session-context';
 
@@ -24,7 +25,9 @@ export type AgentGateToolApproval = (options: {
 const OPTIONS = ['otherTools'] as const;
 
 /**
- * The AI SDK `toolApproval` for gated tools. For a tool with `auth.approval()` and an interactive session, it creates
+ * The AI SDK `toolApproval` for gated tools. For a tool with `auth.approval()` and an interactive session, it first
+ * runs the read-only guards before the approval guard (kinds `identity`, `fga`, `vault`): when one refuses or
+ * interrupts, nothing is asked and the gate returns that decision when the tool runs. Otherwise it creates
  * the AgentGate in-app approval of the call (bound to the user, the session, the tool and the digest of the validated
  * arguments) and answers `user-approval`, so the chat shows the SDK's own approval request with the binding message
  * as its reason. When the user approves, the tool's `execute` records that "yes" as the decision of exactly that
@@ -60,13 +63,17 @@ export function agentGateToolApproval(options: AgentGateToolApprovalOptions = {}
     try {
       const validated = await binding.tool.schema?.['~standard'].validate(toolCall.input);
       if (!validated || validated.issues) return 'not-applicable'; // refused on record by the gate
-      return await binding.bridge.request({
+      const request = {
         session,
         tool: binding.tool,
         args: validated.value,
         argsDigest: digestArgs(validated.value),
         callId: toolCall.toolCallId,
-      });
+      };
+      // The guards before the approval first: a user they refuse (or who must connect an account first) is not asked
+      // to approve a call that cannot run; the gate refuses it on record when the tool runs.
+      if (!(await passesPrecheck(binding.precheck, request))) return 'not-applicable';
+      return await binding.bridge.request(request);
     } catch {
       // Arguments that cannot be digested, a store that failed: the tool's execute runs the gate, and its approval
       // guard refuses or interrupts on record. Nothing runs unapproved.

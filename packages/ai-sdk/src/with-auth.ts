@@ -11,6 +11,7 @@ import {
 import type { Tool, ToolExecutionOptions } from 'ai';
 import type { AgentGateToolResult } from './client';
 import { approvedInChat } from './internal/chat-messages';
+import { precheckGuards } from './internal/precheck';
 import { type ChatApprovalBridge, chatApprovals, gatedTools } from './internal/registry';
 import { argumentsSchema, sessionAwareContextSchema, withoutSession } from './internal/schemas';
 import { type SessionContext, sessionOf } from './session-context';
@@ -86,7 +87,9 @@ export function gateTool<T extends Tool>(
   const frozenGuards = Object.freeze([...guards]) as readonly Guard[];
   // The risk policy and the guards' shapes are checked now: a high-risk tool without its approval cannot be built.
   gate.protect(gated, frozenGuards, () => undefined);
-  const bridge = frozenGuards.map((guard) => chatApprovals.get(guard)).find((found) => found !== undefined);
+  const approvalIndex = frozenGuards.findIndex((guard) => chatApprovals.has(guard));
+  const bridge = approvalIndex < 0 ? undefined : chatApprovals.get(frozenGuards[approvalIndex] as Guard);
+  const precheck = approvalIndex < 0 ? [] : precheckGuards(frozenGuards, approvalIndex);
 
   const run = async (input: unknown, callOptions: ToolExecutionOptions<unknown>): Promise<unknown> => {
     const session = sessionOf(callOptions.context) ?? currentSession();
@@ -123,7 +126,7 @@ export function gateTool<T extends Tool>(
     contextSchema: sessionAwareContextSchema(tool.contextSchema),
     execute: run,
   };
-  gatedTools.set(wrapped, { gate, tool: gated, guards: frozenGuards, bridge });
+  gatedTools.set(wrapped, { gate, tool: gated, guards: frozenGuards, bridge, precheck });
   return wrapped as unknown as AuthorizedTool<T>;
 }
 

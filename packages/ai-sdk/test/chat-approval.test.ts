@@ -93,6 +93,20 @@ function answer(messages: ModelMessage[], approvalId: string, approved: boolean)
   return [...messages, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId, approved }] }];
 }
 
+/** The history as a client could send it back: the approved call now asks for another amount. */
+function withAmount(messages: ModelMessage[], amount: number): ModelMessage[] {
+  return messages.map((message) =>
+    message.role === 'assistant' && Array.isArray(message.content)
+      ? {
+          ...message,
+          content: message.content.map((part) =>
+            part.type === 'tool-call' ? { ...part, input: { ...refundArgs, amount } } : part,
+          ),
+        }
+      : message,
+  ) as ModelMessage[];
+}
+
 describe('agentGateToolApproval — in-chat approval', () => {
   it('asks in the chat with the binding message, records an in-app approval, and runs once when approved', async () => {
     const h = shop(script);
@@ -133,16 +147,7 @@ describe('agentGateToolApproval — in-chat approval', () => {
     const h = shop(script);
     const { messages, request } = await askForRefund(h);
     // The history comes back from the client: the approved call now asks for ten times the amount.
-    const tampered = answer(messages, request.approvalId, true).map((message) =>
-      message.role === 'assistant' && Array.isArray(message.content)
-        ? {
-            ...message,
-            content: message.content.map((part) =>
-              part.type === 'tool-call' ? { ...part, input: { ...refundArgs, amount: 2400 } } : part,
-            ),
-          }
-        : message,
-    ) as ModelMessage[];
+    const tampered = withAmount(answer(messages, request.approvalId, true), 2400);
     const result = await h.turn(tampered);
     expect(h.executed).not.toHaveBeenCalled();
     const output = JSON.stringify(result.responseMessages);
@@ -238,16 +243,7 @@ describe('agentGateToolApproval — in-chat approval', () => {
     const h = shop(script, 'a-secret-of-the-server-that-is-long-enough');
     const { messages, request } = await askForRefund(h);
     expect(request.signature).toEqual(expect.any(String));
-    const tampered = answer(messages, request.approvalId, true).map((message) =>
-      message.role === 'assistant' && Array.isArray(message.content)
-        ? {
-            ...message,
-            content: message.content.map((part) =>
-              part.type === 'tool-call' ? { ...part, input: { ...refundArgs, amount: 2400 } } : part,
-            ),
-          }
-        : message,
-    ) as ModelMessage[];
+    const tampered = withAmount(answer(messages, request.approvalId, true), 2400);
     await expect(h.turn(tampered)).rejects.toThrow(/signature/i);
     expect(h.executed).not.toHaveBeenCalled();
     await h.turn(answer(messages, request.approvalId, true));

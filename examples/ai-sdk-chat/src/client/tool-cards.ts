@@ -17,9 +17,7 @@ export interface ToolPartView {
   input: unknown;
   output: unknown;
   errorText: string | undefined;
-  approval:
-    | { id: string; isAutomatic?: boolean; approved?: boolean; descriptor?: unknown; requestReason?: string }
-    | undefined;
+  approval: { id: string; isAutomatic?: boolean; approved?: boolean; requestReason?: string } | undefined;
   render(actions: CardActions): HTMLElement | undefined;
 }
 
@@ -75,10 +73,12 @@ interface RefundDetail {
   currency: string;
 }
 
-/** The refund the approval is for: the RAR detail the server described, else the call's arguments. */
+/**
+ * The refund the approval is for: the call's arguments as the server streamed them (the approval is bound to their
+ * digest; the server's binding message is shown next to them as the request's reason).
+ */
 function refundOf(view: ToolPartView): RefundDetail {
-  const descriptor = view.approval?.descriptor as { authorizationDetails?: unknown[] } | undefined;
-  const detail = (descriptor?.authorizationDetails?.[0] ?? view.input ?? {}) as Partial<RefundDetail>;
+  const detail = (view.input ?? {}) as Partial<RefundDetail>;
   return {
     orderId: String(detail.orderId ?? '?'),
     amount: Number(detail.amount ?? Number.NaN),

@@ -24,6 +24,8 @@ export interface GatedToolBinding {
   readonly tool: GatedTool;
   readonly guards: readonly Guard[];
   readonly bridge: ChatApprovalBridge | undefined;
+  /** The guards before the chat approval guard that run before the chat asks (see `precheck.ts`). */
+  readonly precheck: readonly Guard[];
 }
 
 /** Tools built by `withAuth`, and the chat approval guards built by `auth.approval`. */
