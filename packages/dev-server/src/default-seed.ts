@@ -97,7 +97,15 @@ export const defaultSeed: DevSeed = {
     },
   ],
   connections: [
-    { name: 'acme-calendar', displayName: 'Acme Calendar', scopes: ['events.read', 'events.write'] },
+    {
+      name: 'acme-calendar',
+      displayName: 'Acme Calendar',
+      scopes: ['events.read', 'events.write'],
+      scopeDescriptions: {
+        'events.read': 'See the events in your Acme calendar',
+        'events.write': 'Create, change and delete events in your Acme calendar',
+      },
+    },
   ],
   fga: {
     model: documentModel,

@@ -2,6 +2,10 @@
 
 // Seeds
 export { allGrantTypes, defaultSeed } from './default-seed';
+// Page look (the dev server's pages, for apps that reuse it)
+export { escapeHtml } from './internal/pages/escape-html';
+export { type RenderDevPageOptions, renderDevPage } from './internal/pages/render-dev-page';
+export { devPageStyles, devPageStylesHash } from './internal/pages/styles';
 export { loadSeedFile, validateSeed } from './parse-seed';
 export { startDevServer } from './start-dev-server';
 // Types
@@ -15,6 +19,7 @@ export type {
   DevFgaSeed,
   DevLoginOptions,
   DevLoginTokens,
+  DevResourceServer,
   DevSeed,
   DevServer,
   DevTenant,

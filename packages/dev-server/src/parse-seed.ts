@@ -54,7 +54,17 @@ export function validateSeed(seed: unknown): DevSeed {
     redirectUris: (value) => isStringArray(value) && (value as string[]).every((uri) => URL.canParse(uri)),
     grantTypes: (value) => value === undefined || isStringArray(value),
   });
-  checkList(record, 'connections', { name: isString, displayName: isString, scopes: isStringArray });
+  checkList(record, 'connections', {
+    name: isString,
+    displayName: isString,
+    scopes: isStringArray,
+    scopeDescriptions: (value) =>
+      value === undefined ||
+      (typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.values(value).every((description) => isString(description))),
+  });
   const fga = record.fga as Record<string, unknown> | undefined;
   if (typeof fga !== 'object' || fga === null || !isString(fga.model)) {
     throw new TypeError('seed.fga.model must be an OpenFGA model in DSL syntax');

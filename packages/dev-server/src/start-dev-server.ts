@@ -16,12 +16,14 @@ import { createBodyLimit } from './internal/body-limit';
 import { closeOnce } from './internal/close-once';
 import { CsrfTokens } from './internal/csrf';
 import { startFga } from './internal/fga';
+import { attachFirstPartyResources, FirstPartyResources } from './internal/first-party-resources';
 import { createHomePage } from './internal/home-page';
 import { createInboxRoutes } from './internal/inbox-routes';
 import { createInteractionRoutes } from './internal/interaction-routes';
 import { type LoginHelperContext, loginThroughPages, signInThroughPages } from './internal/login-helper';
 import { LoginThrottle } from './internal/login-throttle';
 import { PageSignIn, signInLink } from './internal/page-sign-in';
+import { PageSite } from './internal/pages/page-site';
 import { createProviderConfiguration } from './internal/provider-config';
 import { createRequestNormalizer } from './internal/request-normalizer';
 import { generateDevCertificates } from './internal/tls';
@@ -79,6 +81,9 @@ function validateOptions(options: StartDevServerOptions): void {
     (!Array.isArray(apiScopes) || apiScopes.some((scope) => typeof scope !== 'string'))
   ) {
     throw new TypeError('startDevServer: apiScopes must be an array of strings');
+  }
+  if (options.resourceServers !== undefined && !Array.isArray(options.resourceServers)) {
+    throw new TypeError('startDevServer: resourceServers must be an array');
   }
 }
 
@@ -140,6 +145,18 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
       use: 'sig',
     } as JWK;
 
+    const resources = new FirstPartyResources({
+      apiAudience,
+      apiScopes,
+      publicKey: {
+        kty: signingKey.kty,
+        crv: signingKey.crv,
+        x: signingKey.x,
+        y: signingKey.y,
+        kid: signingKey.kid,
+      },
+    });
+    for (const resourceServer of options.resourceServers ?? []) resources.add(resourceServer);
     const accounts = new AccountDirectory(seed.users);
     // One CSRF mechanism for every HTML form of the server (inbox, connections page).
     const csrf = new CsrfTokens();
@@ -192,10 +209,16 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
         cibaIntervalSeconds,
         extraGrantTypes: DEV_VAULT_GRANT_TYPES,
+        resources,
       }),
     );
+    attachFirstPartyResources(provider, resources);
     // First in the chain: a body over the limit is a 413 on every route that reads one.
     provider.use(createBodyLimit());
+    // Before the vault's pages: the shared page layer (header, scope descriptions, assets, sign-out).
+    provider.use(
+      new PageSite({ provider: getProvider, accounts, csrf, connections: seed.connections }).middleware,
+    );
     vault.attach(provider);
     closeVault = () => vault.close();
     provider.use(
@@ -204,6 +227,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
         backchannelPath: '/bc-authorize',
         authorizationPath: '/authorize',
         intervalSeconds: cibaIntervalSeconds,
+        registrationPath: '/oauth/register',
       }),
     );
     const throttle =
@@ -266,6 +290,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
       },
       connections: vault.handle,
       login: (username, loginOptions) => loginThroughPages(loginContext, username, loginOptions),
+      addResourceServer: (resourceServer) => resources.add(resourceServer),
       close,
     };
   } catch (error) {

@@ -38,6 +38,30 @@ export interface DevConnection {
   name: string;
   displayName: string;
   scopes: string[];
+  /**
+   * What each scope lets an agent do, shown on the connect and connections pages
+   * (`{ 'events.read': 'See your calendar events' }`); scopes without one show their name.
+   */
+  scopeDescriptions?: Record<string, string>;
+}
+
+/**
+ * A first-party resource server the dev server issues tokens for (an MCP server, the company's own API):
+ * access tokens requested with `resource=<resource>` are RFC 9068 JWTs with `aud` = `resource` and only
+ * these scopes; on-behalf-of exchanges (RFC 8693) may name it as their audience.
+ */
+export interface DevResourceServer {
+  /** Resource indicator (RFC 8707): an absolute http(s) URI without fragment, e.g. `http://127.0.0.1:3333/mcp`. */
+  resource: string;
+  /** Scopes the resource server accepts. */
+  scopes: string[];
+  /** Display name. */
+  name?: string;
+  /**
+   * The client that serves this resource (an MCP server's own client id). When set, only that client may exchange
+   * tokens issued for this resource on the user's behalf; otherwise any authenticated client may.
+   */
+  clientId?: string;
 }
 
 /** The FGA part of a seed: an OpenFGA model in DSL and the tuples to write. */
@@ -179,6 +203,12 @@ export interface DevServer {
    */
   login(username: string, options?: DevLoginOptions): Promise<DevLoginTokens>;
   /**
+   * Adds (or replaces) a first-party resource server while running, e.g. an MCP server that learned its
+   * port after the dev server started. Clients register themselves at `/oauth/register` (RFC 7591).
+   * @throws TypeError when the resource or its scopes are malformed
+   */
+  addResourceServer(server: DevResourceServer): void;
+  /**
    * Stops the vault, the FGA server and the HTTP server, and removes the generated CA folder. The HTTP
    * server is closed even when another part fails to stop (then it rejects; calling it again retries).
    */
@@ -205,6 +235,8 @@ export interface StartDevServerOptions {
   apiScopes?: string[];
   /** Lifetime of the mock external providers' access tokens, seconds; default 300. */
   externalTokenTtlSeconds?: number;
+  /** First-party resource servers (MCP servers, own APIs) besides the demo API; see {@link DevResourceServer}. */
+  resourceServers?: DevResourceServer[];
   /** Start the FGA server and seed it; default true. */
   fga?: boolean;
   /**

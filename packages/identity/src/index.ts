@@ -32,6 +32,21 @@ export type {
   SessionCallOptions,
 } from './login';
 export { createLogin } from './login';
+// First-party APIs: the acting agent of a delegated token, and the resource-server middleware
+export type {
+  AgentPolicy,
+  AgentPolicyInput,
+  ApiCaller,
+  ApiCallerVariables,
+  ApiProtection,
+  FetchStyleContext,
+  NodeStyleRequest,
+  NodeStyleResponse,
+  ProtectApiOptions,
+} from './protect-api';
+export { ApiAuthorizationFailed, protectApi } from './protect-api';
+export type { TokenActor } from './token-actor';
+export { tokenActor } from './token-actor';
 export type {
   AccessTokenVerifier,
   AccessTokenVerifierOptions,

@@ -1,35 +1,20 @@
-const replacements: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
+import { escapeHtml } from './pages/escape-html';
+import { renderDevPage } from './pages/render-dev-page';
+import { devPageStylesPath } from './pages/styles';
 
-/** Escapes a value for HTML text and attribute contexts. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"'`]/g, (character) => replacements[character] ?? character);
-}
+export { escapeHtml };
 
-/** A complete page; `body` must already be escaped HTML. */
+/**
+ * A complete page in the shared template (banner, header with the home link, styles) for callers
+ * without a request context, such as the provider's `renderError`; `body` must already be escaped.
+ * Route handlers use `sendDevPage`, which adds the navigation, the account and the security headers.
+ */
 export function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · AgentGate dev server</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
-h1{font-size:1.4rem}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{width:100%;padding:.4rem}
-button{margin:.8rem .4rem 0 0;padding:.4rem 1rem}.card{border:1px solid #ccd;border-radius:6px;padding:1rem;margin:1rem 0}
-.error{color:#a00}.muted{color:#667;font-size:.9rem}pre{background:#f4f5f8;padding:.6rem;overflow:auto}
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-${body}
-</body>
-</html>`;
+  return renderDevPage({
+    title,
+    body,
+    header:
+      '<div class="site-header"><div class="site-header-inner"><a class="brand" href="/">AgentGate dev server</a></div></div>',
+    stylesheetHref: devPageStylesPath,
+  });
 }

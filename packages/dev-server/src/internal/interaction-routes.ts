@@ -1,10 +1,15 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountDirectory } from './accounts';
-import { parseAuthorizationDetails, summarizeAuthorizationDetail } from './authorization-details';
-import { escapeHtml, page } from './html';
+import { parseAuthorizationDetails } from './authorization-details';
 import type { Lockout, LoginThrottle } from './login-throttle';
 import { pagesClientId } from './page-sign-in';
+import { scopeList } from './pages/components';
+import { detailSections, summarizeDetail } from './pages/detail-summary';
+import { escapeHtml } from './pages/escape-html';
+import { pageSiteOf } from './pages/page-state';
+import { builtInScopeDescriptions } from './pages/scope-descriptions';
+import { sendDevPage } from './pages/send-dev-page';
 import { loa1, loa2 } from './provider-config';
 import { readForm } from './read-body';
 
@@ -15,37 +20,47 @@ function requestsLoa2(params: Record<string, unknown>): boolean {
 }
 
 /** The login page's error; a lockout names its reason (and the address) for scripted clients too. */
-function errorParagraph(error: Parameters<typeof loginPage>[4]): string {
+function errorParagraph(error: LoginPageOptions['error']): string {
   if (error === undefined) return '';
-  if (typeof error === 'string') return `<p class="error" role="alert">${escapeHtml(error)}</p>`;
-  return `<p class="error" role="alert" id="lockout" data-reason="${error.lockout.reason}" data-address="${escapeHtml(error.address)}">${escapeHtml(error.message)}</p>`;
+  if (typeof error === 'string')
+    return `<p class="notice notice-error" role="alert">${escapeHtml(error)}</p>`;
+  return `<p class="notice notice-error" role="alert" id="lockout" data-reason="${error.lockout.reason}" data-address="${escapeHtml(error.address)}">${escapeHtml(error.message)}</p>`;
 }
 
-function loginPage(
-  uid: string,
-  params: Record<string, unknown>,
-  clientName: string,
-  otpCode: string,
-  error?: string | { message: string; lockout: Lockout; address: string },
-) {
+interface LoginPageOptions {
+  uid: string;
+  params: Record<string, unknown>;
+  clientName: string;
+  otpCode: string;
+  /** What the person typed before (kept after a wrong password); default the request's `login_hint`. */
+  username?: string;
+  error?: string | { message: string; lockout: Lockout; address: string };
+}
+
+function loginPage(options: LoginPageOptions): { title: string; body: string } {
+  const { uid, params } = options;
   const otpRequired = requestsLoa2(params);
   const loginHint = typeof params.login_hint === 'string' ? params.login_hint : '';
-  return page(
-    'Sign in',
-    `<p>Sign in to continue to <strong>${escapeHtml(clientName)}</strong>.</p>
-${errorParagraph(error)}
-<form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
-<label for="username">Username</label>
-<input type="text" id="username" name="username" value="${escapeHtml(loginHint)}" required autofocus>
-<label for="password">Password</label>
-<input type="password" id="password" name="password" required>
-<label for="otp">One-time code${otpRequired ? ' (required for this request)' : ' (optional second factor)'}</label>
-<input type="text" id="otp" name="otp" inputmode="numeric" ${otpRequired ? 'required' : ''}>
-<p class="muted">Dev server: the one-time code is ${escapeHtml(otpCode)}.</p>
-<button type="submit" id="sign-in">Sign in</button>
+  const username = options.username ?? loginHint;
+  const focus = (field: 'username' | 'password') =>
+    (field === 'username') === (username === '') ? ' autofocus' : '';
+  return {
+    title: 'Sign in',
+    body: `<p class="lead">Sign in to continue to <strong id="client-name">${escapeHtml(options.clientName)}</strong>.</p>
+${errorParagraph(options.error)}
+<form method="post" action="/interaction/${escapeHtml(uid)}/login" class="card" autocomplete="off">
+<div class="field"><label for="username">Username</label>
+<input type="text" id="username" name="username" value="${escapeHtml(username)}" autocomplete="username" autocapitalize="none" spellcheck="false" required${focus('username')}></div>
+<div class="field"><label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required${focus('password')}></div>
+<div class="field"><label for="otp">One-time code${otpRequired ? ' (required for this request)' : ' (optional second factor)'}</label>
+<span class="hint" id="otp-hint">Dev server: the one-time code is ${escapeHtml(options.otpCode)}.</span>
+<input type="text" id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" aria-describedby="otp-hint"${otpRequired ? ' required' : ''}></div>
+<div class="actions"><button type="submit" id="sign-in" class="button button-primary">Sign in</button>
+<button type="submit" id="cancel" form="abort" class="button button-secondary" formnovalidate>Cancel</button></div>
 </form>
-<form method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit" id="cancel">Cancel</button></form>`,
-  );
+<form method="post" action="/interaction/${escapeHtml(uid)}/abort" id="abort"></form>`,
+  };
 }
 
 function consentPage(
@@ -53,22 +68,25 @@ function consentPage(
   clientName: string,
   details: Record<string, unknown>,
   params: Record<string, unknown>,
-) {
+  describe: (scope: string) => string | undefined,
+): { title: string; body: string } {
   const scopes = [
     ...((details.missingOIDCScope as string[] | undefined) ?? []),
     ...Object.values((details.missingResourceScopes as Record<string, string[]> | undefined) ?? {}).flat(),
   ];
   const authorizationDetails = parseAuthorizationDetails(params.authorization_details);
-  return page(
-    'Authorize access',
-    `<p><strong>${escapeHtml(clientName)}</strong> asks for access to your account.</p>
-${scopes.length ? `<ul id="scopes">${scopes.map((scope) => `<li>${escapeHtml(scope)}</li>`).join('')}</ul>` : ''}
-${authorizationDetails
-  .map((detail) => `<div class="card"><p>${escapeHtml(summarizeAuthorizationDetail(detail))}</p></div>`)
-  .join('')}
-<form method="post" action="/interaction/${escapeHtml(uid)}/confirm"><button type="submit" id="allow">Allow</button></form>
-<form method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit" id="deny">Deny</button></form>`,
-  );
+  return {
+    title: 'Allow access?',
+    body: `<p class="lead"><strong id="client-name">${escapeHtml(clientName)}</strong> asks for access to your account.</p>
+<div class="card stack">
+${scopes.length ? `<h2 class="card-title">It will be able to</h2>${scopeList(scopes, describe, 'scopes')}` : ''}
+${authorizationDetails.map((detail) => detailSections(summarizeDetail(detail), 'And to do exactly this')).join('')}
+<div class="actions"><button type="submit" form="confirm" id="allow" class="button button-primary">Allow</button>
+<button type="submit" form="abort" id="deny" class="button button-secondary">Deny</button></div>
+</div>
+<form method="post" action="/interaction/${escapeHtml(uid)}/confirm" id="confirm"></form>
+<form method="post" action="/interaction/${escapeHtml(uid)}/abort" id="abort"></form>`,
+  };
 }
 
 /** The login and consent pages oidc-provider sends users to (`/interaction/:uid`). */
@@ -85,20 +103,18 @@ export function createInteractionRoutes(options: {
     if (!match) return next();
     const [, uid = '', action] = match;
     const provider = options.provider();
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Frame-Options', 'DENY');
+    // Mid sign-in: no navigation, and forms may end at the client's redirect_uri (another origin).
+    const show = (status: number, content: { title: string; body: string }) =>
+      sendDevPage(ctx, status, { ...content, navigation: false, formsStayOnSite: false });
 
     let interaction: Awaited<ReturnType<Provider['interactionDetails']>>;
     try {
       interaction = await provider.interactionDetails(ctx.req, ctx.res);
     } catch {
-      ctx.status = 400;
-      ctx.type = 'html';
-      ctx.body = page(
-        'Sign in',
-        '<p class="error">This sign-in request has expired or is unknown.</p><p><a id="start-again" href="/">Start again</a></p>',
-      );
-      return;
+      return show(400, {
+        title: 'Sign in',
+        body: '<p class="notice notice-error" role="alert">This sign-in request has expired or is unknown.</p><p><a id="start-again" href="/">Start again</a></p>',
+      });
     }
     if (interaction.uid !== uid) {
       ctx.status = 400;
@@ -107,7 +123,9 @@ export function createInteractionRoutes(options: {
     }
     const params = interaction.params as Record<string, unknown>;
     const clientId = String(params.client_id ?? '');
-    const clientName = options.clientNames.get(clientId) ?? clientId;
+    const site = pageSiteOf(ctx);
+    const clientName =
+      (await site?.clientName(clientId)) ?? options.clientNames.get(clientId) ?? 'an application';
 
     // The server's own pages (inbox, connections) are part of this server: they need no consent screen.
     const autoConsent =
@@ -116,12 +134,18 @@ export function createInteractionRoutes(options: {
       interaction.prompt.name === 'consent' &&
       clientId === pagesClientId;
     if (ctx.method === 'GET' && action === undefined && !autoConsent) {
-      ctx.type = 'html';
-      ctx.body =
+      return show(
+        200,
         interaction.prompt.name === 'login'
-          ? loginPage(uid, params, clientName, options.otpCode)
-          : consentPage(uid, clientName, interaction.prompt.details as Record<string, unknown>, params);
-      return;
+          ? loginPage({ uid, params, clientName, otpCode: options.otpCode })
+          : consentPage(
+              uid,
+              clientName,
+              interaction.prompt.details as Record<string, unknown>,
+              params,
+              (scope) => site?.describeScope(scope) ?? builtInScopeDescriptions[scope],
+            ),
+      );
     }
     if (!autoConsent && (ctx.method !== 'POST' || action === undefined)) {
       ctx.status = 405;
@@ -150,18 +174,25 @@ export function createInteractionRoutes(options: {
       const lockout = options.throttle?.lockout(username, ctx.ip);
       if (lockout) {
         // Refused before the password is even compared: a lockout must not confirm a guess.
-        ctx.status = 429;
         ctx.set('Retry-After', String(lockout.retryAfterSeconds));
-        ctx.type = 'html';
-        ctx.body = loginPage(uid, params, clientName, options.otpCode, {
-          message:
-            lockout.reason === 'address'
-              ? `Too many failed sign-in attempts from this client address (${ctx.ip}), whichever the account. Try again in ${lockout.retryAfterSeconds} seconds.`
-              : `Too many failed sign-in attempts for this account. Try again in ${lockout.retryAfterSeconds} seconds.`,
-          lockout,
-          address: ctx.ip,
-        });
-        return;
+        return show(
+          429,
+          loginPage({
+            uid,
+            params,
+            clientName,
+            otpCode: options.otpCode,
+            username,
+            error: {
+              message:
+                lockout.reason === 'address'
+                  ? `Too many failed sign-in attempts from this client address (${ctx.ip}), whichever the account. Try again in ${lockout.retryAfterSeconds} seconds.`
+                  : `Too many failed sign-in attempts for this account. Try again in ${lockout.retryAfterSeconds} seconds.`,
+              lockout,
+              address: ctx.ip,
+            },
+          }),
+        );
       }
       const user = options.accounts.verify(username, form.password ?? '');
       if (user) options.throttle?.recordSuccess(username);
@@ -172,10 +203,17 @@ export function createInteractionRoutes(options: {
       else if (otp.length > 0 && otp !== options.otpCode) error = 'Wrong one-time code.';
       else if (requestsLoa2(params) && otp.length === 0) error = 'This request needs the one-time code.';
       if (error || !user) {
-        ctx.status = 401;
-        ctx.type = 'html';
-        ctx.body = loginPage(uid, params, clientName, options.otpCode, error);
-        return;
+        return show(
+          401,
+          loginPage({
+            uid,
+            params,
+            clientName,
+            otpCode: options.otpCode,
+            username,
+            ...(error ? { error } : {}),
+          }),
+        );
       }
       const secondFactor = otp.length > 0;
       const returnTo = await provider.interactionResult(

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { escapeHtml, page } from './html';
+import { escapeHtml } from './pages/escape-html';
+import { sendDevPage } from './pages/send-dev-page';
 
 /** Internal public client the server's own pages (inbox, connections) sign users in with. */
 export const pagesClientId = 'agentgate-dev-pages';
@@ -138,14 +139,12 @@ export class PageSignIn {
           : errorCodePattern.test(error)
             ? error
             : 'the provider returned an error';
-      ctx.status = 400;
-      ctx.type = 'html';
-      ctx.set('X-Frame-Options', 'DENY');
-      ctx.body = page(
-        'Sign in',
-        `<p class="error">Sign-in did not complete: ${escapeHtml(reason)}.</p>
+      await sendDevPage(ctx, 400, {
+        title: 'Sign in',
+        returnTo,
+        body: `<p class="notice notice-error" role="alert">Sign-in did not complete: ${escapeHtml(reason)}.</p>
 <p><a id="retry" href="${escapeHtml(signInLink(returnTo))}">Sign in again</a></p>`,
-      );
+      });
       return;
     }
     ctx.redirect(returnTo);

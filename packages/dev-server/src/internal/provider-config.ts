@@ -11,8 +11,10 @@ import {
   parseAuthorizationDetails,
   richAuthorizationRequestTypes,
 } from './authorization-details';
+import type { FirstPartyResources } from './first-party-resources';
 import { escapeHtml, page } from './html';
 import { createMemoryAdapterFactory } from './memory-adapter';
+import { delegationClaims } from './on-behalf-of-claims';
 import { pagesClientId, signInCallbackPath } from './page-sign-in';
 
 export const loa1 = 'urn:agentgate:loa:1';
@@ -34,6 +36,8 @@ export interface ProviderConfigOptions {
   cibaIntervalSeconds: number;
   /** Grant types registered on the provider after construction (the token vault's). */
   extraGrantTypes: readonly string[];
+  /** The demo API and the added resource servers (MCP servers, first-party APIs); read on every request. */
+  resources: FirstPartyResources;
 }
 
 const oidcScopes = new Set(['openid', 'offline_access', 'profile', 'email']);
@@ -93,7 +97,7 @@ function parseLoginHint(options: ProviderConfigOptions, loginHint: string): stri
 
 /** The oidc-provider configuration of the dev server. */
 export function createProviderConfiguration(options: ProviderConfigOptions): Configuration {
-  const { seed, accounts, approvals, apiAudience, apiScopes } = options;
+  const { seed, accounts, approvals, apiAudience } = options;
   const clientNames = new Map(seed.clients.map((client) => [client.clientId, client.name]));
   const supportedGrantTypes = new Set([...builtInGrantTypes, ...options.extraGrantTypes]);
 
@@ -149,6 +153,7 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
       introspection: '/oauth/introspect',
       end_session: '/oidc/logout',
       pushed_authorization_request: '/oauth/par',
+      registration: '/oauth/register',
     },
     pkce: { required: () => true },
     ttl: {
@@ -201,6 +206,8 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
         ...(token.kind === 'AccessToken' && source?.authTime ? { auth_time: source.authTime } : {}),
         // The token vault accepts a JWT subject token only while this grant is live.
         ...(token.kind === 'AccessToken' && token.grantId ? { [GRANT_ID_CLAIM]: token.grantId } : {}),
+        // On-behalf-of tokens (RFC 8693 §4.1): the acting agent and the user's authentication facts.
+        ...delegationClaims(token),
       };
     },
     interactions: {
@@ -216,6 +223,8 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
     },
     features: {
       devInteractions: { enabled: false },
+      // RFC 7591 for MCP clients: open registration; public clients (`none`) must use PKCE like every client.
+      registration: { enabled: true, initialAccessToken: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
@@ -233,10 +242,11 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
         },
         useGrantedResource: () => true,
         getResourceServerInfo(_ctx: KoaContextWithOIDC, resource: string) {
-          if (resource !== apiAudience) throw new errors.InvalidTarget(`unknown resource ${resource}`);
+          const scopes = options.resources.scopesOf(resource);
+          if (!scopes) throw new errors.InvalidTarget(`unknown resource ${resource}`);
           return {
-            scope: apiScopes.join(' '),
-            audience: apiAudience,
+            scope: scopes.join(' '),
+            audience: resource,
             accessTokenTTL: options.accessTokenTtlSeconds,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },

@@ -48,6 +48,19 @@ function audienceToResource(parameters: Parameters): Parameters {
 }
 
 /**
+ * MCP clients register with the scopes they will request (RFC 7591 `scope`), API scopes included.
+ * oidc-provider checks a client's `scope` against its own (OIDC) scopes only and restricts nothing else
+ * with it, so API scopes are dropped from the registration; resource servers still decide what a token gets.
+ */
+function registrationScopes(body: unknown, staticScopes: ReadonlySet<string>): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const { scope, ...rest } = body as Record<string, unknown>;
+  if (typeof scope !== 'string') return body;
+  const kept = scope.split(' ').filter((value) => staticScopes.has(value));
+  return kept.length > 0 ? { ...rest, scope: kept.join(' ') } : rest;
+}
+
+/**
  * Auth0 compatibility and polling discipline in front of oidc-provider:
  * - JSON bodies on the token and backchannel endpoints become the form body oidc-provider parses;
  * - `audience` becomes `resource` (body and `/authorize` query);
@@ -58,11 +71,38 @@ export function createRequestNormalizer(options: {
   backchannelPath: string;
   authorizationPath: string;
   intervalSeconds: number;
+  /** Dynamic client registration (RFC 7591); see {@link registrationScopes}. */
+  registrationPath?: string;
+  /** The provider's own (OIDC) scopes; default `openid offline_access profile email`. */
+  staticScopes?: readonly string[];
 }): Middleware {
   const lastPoll = new Map<string, number>();
   const bodyPaths = new Set([options.tokenPath, options.backchannelPath]);
+  const staticScopes = new Set(options.staticScopes ?? ['openid', 'offline_access', 'profile', 'email']);
 
   return async (ctx, next) => {
+    if (
+      ctx.method === 'POST' &&
+      options.registrationPath !== undefined &&
+      ctx.path === options.registrationPath &&
+      typeof ctx.is('application/json') === 'string'
+    ) {
+      const text = await readBodyText(ctx.req);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        ctx.status = 400;
+        ctx.body = {
+          error: 'invalid_request',
+          error_description: 'the JSON request body could not be parsed',
+        };
+        return;
+      }
+      (ctx.req as unknown as { body: unknown }).body = registrationScopes(parsed, staticScopes);
+      return next();
+    }
+
     if (ctx.method === 'GET' && ctx.path === options.authorizationPath && ctx.query.audience !== undefined) {
       const query = new URLSearchParams(ctx.querystring);
       if (!query.has('resource')) query.set('resource', query.get('audience') ?? '');

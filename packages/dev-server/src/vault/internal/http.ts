@@ -1,4 +1,6 @@
 import type { Context } from 'koa';
+import { escapeHtml } from '../../internal/pages/escape-html';
+import { sendDevPage } from '../../internal/pages/send-dev-page';
 import { readBodyText } from '../../internal/read-body';
 
 /** Reads an `application/x-www-form-urlencoded` body (the mock provider's token and revocation wire). */
@@ -18,24 +20,9 @@ export function sendJson(ctx: Context, status: number, body: unknown): void {
   ctx.body = JSON.stringify(body);
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-}
-
-/** An HTML page around `body` (already safe HTML); `title` is escaped here. */
-export function sendHtml(ctx: Context, status: number, title: string, body: string): void {
-  ctx.status = status;
-  ctx.set('Cache-Control', 'no-store');
-  // The pages carry forms that act for the signed-in user: never inside another site's frame.
-  ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Content-Security-Policy', "frame-ancestors 'none'");
-  ctx.type = 'text/html; charset=utf-8';
-  ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-}
-
-/** A small HTML page with one message; `title` and `message` are escaped here. */
-export function sendPage(ctx: Context, status: number, title: string, message: string): void {
-  sendHtml(ctx, status, title, `<p>${escapeHtml(message)}</p>`);
+/** A dev-server page with one message (the shared template, banner and headers); `message` is escaped here. */
+export async function sendPage(ctx: Context, status: number, title: string, message: string): Promise<void> {
+  await sendDevPage(ctx, status, { title, body: `<p>${escapeHtml(message)}</p>`, section: 'connections' });
 }
 
 /** Splits a space- or comma-separated scope list, dropping empties and duplicates. */

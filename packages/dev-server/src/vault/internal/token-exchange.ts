@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import { firstPartyResourcesOf } from '../../internal/first-party-resources';
 import {
   ACCESS_TOKEN_TYPE,
   AUTH0_FEDERATED_CONNECTION_TOKEN_TYPE,
@@ -12,6 +13,7 @@ import {
 } from '../constants';
 import type { DevExchangeEvent } from '../types';
 import { parseScopes } from './http';
+import { exchangeOnBehalfOf } from './on-behalf-of';
 import type { SubjectTokenVerifier } from './subject-token';
 import { NotConnected, type VaultCore } from './vault-core';
 
@@ -148,13 +150,30 @@ export function tokenExchangeHandler(
           throw oauthError('invalid_request', `requested_token_type must be ${CONNECTION_ACCESS_TOKEN_TYPE}`);
         }
         if (params['actor_token'] !== undefined) {
-          throw oauthError('invalid_request', 'actor_token is not supported');
+          throw oauthError(
+            'invalid_request',
+            'actor_token is not supported: the authenticated client is the actor of an on-behalf-of token',
+          );
+        }
+        const targets = [...asList(params['audience']), ...asList(params['resource'])];
+        // A first-party API as the audience: on-behalf-of (the client acts for the user), not a connection.
+        const resources = firstPartyResourcesOf(ctx.oidc.provider);
+        if (resources && targets.some((target) => resources.has(target))) {
+          if (new Set(targets).size !== 1) {
+            throw oauthError('invalid_target', 'an on-behalf-of exchange names exactly one audience');
+          }
+          await exchangeOnBehalfOf(ctx, {
+            resources,
+            audience: targets[0]!,
+            subjectToken,
+            subjectTokenType,
+            requestedTokenType,
+            scope: single(params['scope'], 'scope'),
+          });
+          return;
         }
         issuedTokenType = requestedTokenType ?? CONNECTION_ACCESS_TOKEN_TYPE;
-        connection = connectionFromTargets(core, [
-          ...asList(params['audience']),
-          ...asList(params['resource']),
-        ]);
+        connection = connectionFromTargets(core, targets);
       }
       const definition = core.connections.get(connection)!;
       const requestedScopes = parseScopes(single(params['scope'], 'scope'));

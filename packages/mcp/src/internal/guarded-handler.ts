@@ -1,0 +1,72 @@
+import type { AgentSession, Gate, Guard, Risk } from '@agentgate/core';
+import { toSessionView } from '@agentgate/core';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { gateErrorResult, type StepUpUrl } from '../gate-error-result';
+
+/** The verified session of each request, keyed by the `AuthInfo` object handed to the transport. */
+export const sessionOfRequest = new WeakMap<AuthInfo, AgentSession>();
+
+export interface GuardedHandlerOptions {
+  name: string;
+  gate: Gate;
+  policy: { guards: readonly Guard[]; risk: Risk };
+  urlElicitation: () => boolean;
+  stepUpUrl?: StepUpUrl;
+}
+
+type Extra = { authInfo?: AuthInfo; requestId?: unknown; signal?: AbortSignal } & Record<string, unknown>;
+type Handler = (...parameters: unknown[]) => CallToolResult | Promise<CallToolResult>;
+
+/**
+ * Replaces a registered tool's handler with one that runs the original through `gate.run`: the session comes
+ * from the verified bearer token of this request (never from arguments), the arguments the SDK validated are
+ * snapshotted, digested and guarded, and the original handler gets exactly that snapshot. Decisions become MCP
+ * results (`gateErrorResult`); the handler's `extra` loses `authInfo`, so no tool sees the bearer token.
+ */
+export function guardToolHandler(tool: RegisteredTool, options: GuardedHandlerOptions): void {
+  const original = tool.handler as unknown as Handler;
+  if (typeof original !== 'function') {
+    throw new TypeError(
+      `protectMcpServer: tool '${options.name}' is a task tool; only plain tools can be protected`,
+    );
+  }
+  const takesArguments = tool.inputSchema !== undefined;
+  const guarded: Handler = async (...parameters) => {
+    const extra = (parameters[takesArguments ? 1 : 0] ?? {}) as Extra;
+    const args = takesArguments ? parameters[0] : {};
+    const session = extra.authInfo ? sessionOfRequest.get(extra.authInfo) : undefined;
+    const { authInfo: _token, ...toolExtra } = extra;
+    try {
+      return await options.gate.run(
+        {
+          tool: {
+            name: options.name,
+            risk: options.policy.risk,
+            ...(tool.description ? { description: tool.description } : {}),
+          },
+          args,
+          ...(extra.requestId === undefined ? {} : { callId: `mcp-${String(extra.requestId)}` }),
+          ...(extra.signal ? { signal: extra.signal } : {}),
+        },
+        // No session (a request that bypassed the transport's auth) is denied NO_SESSION by the gate.
+        session,
+        options.policy.guards,
+        (snapshot) => (takesArguments ? original(snapshot, toolExtra) : original(toolExtra)),
+      );
+    } catch (error) {
+      const result = gateErrorResult(error, {
+        tool: options.name,
+        session: session
+          ? toSessionView(session)
+          : { id: '', user: { sub: '', iss: '' }, roles: [], scopes: [], mode: 'interactive' },
+        urlElicitation: options.urlElicitation(),
+        ...(options.stepUpUrl ? { stepUpUrl: options.stepUpUrl } : {}),
+      });
+      if (result) return result;
+      throw error;
+    }
+  };
+  tool.handler = guarded as unknown as RegisteredTool['handler'];
+}
