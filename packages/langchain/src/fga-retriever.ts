@@ -29,7 +29,8 @@ export interface FgaRetrieverOptions<Doc extends DocumentInterface = DocumentInt
   /**
    * The vector store's metadata filter for the allowed set, used in `pre` rounds so the store returns only what the
    * user may see: e.g. `allowed => ({ id: { $in: [...allowed.ids] } })`, or a function filter for an in-memory store.
-   * Without it, `pre` rounds filter after the search.
+   * Without it, `pre` rounds filter after the search. It replaces the inner retriever's own filter in those rounds:
+   * include any condition of that filter (a tenant, say) in what it returns.
    */
   filter?: (allowed: AllowedObjects) => unknown;
   /** Rounds of retrieve + authorize at most. @default 4 */

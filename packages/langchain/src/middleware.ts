@@ -12,9 +12,10 @@ import type { FgaAuthorizer } from '@agentgate/fga';
 import { ToolMessage } from '@langchain/core/messages';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
+import { Tool } from '@langchain/core/tools';
 import type { AgentMiddleware } from 'langchain';
 import { runGatedCall } from './internal/gated-call';
-import { sessionOfRun } from './session';
+import { isSession, sessionOfRun } from './session';
 import { toToolContent } from './tool-message';
 import type { LangChainAuthOptions } from './types';
 import { readAuthOptions } from './with-auth';
@@ -40,7 +41,10 @@ export interface AuthorizedToolsOption {
 export interface AgentGateMiddlewareOptions extends LangChainAuthOptions {
   /** Every tool the agent may call, by name. A call of any other tool is denied (`FORBIDDEN`) and audited. */
   tools: Readonly<Record<string, ToolPolicy>>;
-  /** Trim the tools the model sees to those FGA authorizes for the user (fail closed: none when FGA fails). */
+  /**
+   * Trim the tools the model sees to those FGA authorizes for the user (fail closed: none when FGA fails), and refuse
+   * a call of any other (a model can name a tool it was not shown).
+   */
   authorizedTools?: AuthorizedToolsOption;
 }
 
@@ -71,10 +75,10 @@ type WrapModelCall = NonNullable<AgentMiddleware['wrapModelCall']>;
 export function agentGateMiddleware(options: AgentGateMiddlewareOptions): AgentMiddleware {
   const where = 'agentGateMiddleware';
   const { gate, approvals, interrupts } = readAuthOptions(where, options, OPTIONS);
-  const policies = readPolicies(where, options.tools);
+  const trim = readAuthorizedTools(where, options.authorizedTools);
+  const policies = readPolicies(where, options.tools, trim);
   for (const [name, policy] of policies)
     gate.assertPolicy({ name, ...policy.descriptor }, policy.guards as Guard<never>[]);
-  const trim = readAuthorizedTools(where, options.authorizedTools);
 
   const wrapToolCall: WrapToolCall = async (request, handler) => {
     const { toolCall, runtime } = request;
@@ -100,9 +104,15 @@ export function agentGateMiddleware(options: AgentGateMiddlewareOptions): AgentM
       },
       session: () => sessionOfRun(runtime as RunnableConfig, config),
       guards: policy?.guards ?? [unknownTool(name)],
-      // The tool runs with exactly the validated, digested arguments.
+      // The tool runs with exactly the validated, digested arguments (not parsed a second time).
       execute: (args) =>
-        handler({ ...request, toolCall: { ...toolCall, args: args as Record<string, unknown> } }),
+        handler({
+          ...request,
+          toolCall: { ...toolCall, args: args as Record<string, unknown> },
+          ...(schema && request.tool && !(request.tool instanceof Tool)
+            ? { tool: withoutSecondParse(request.tool) }
+            : {}),
+        }),
       config,
     });
     if (outcome.ok) return outcome.value;
@@ -118,7 +128,7 @@ export function agentGateMiddleware(options: AgentGateMiddlewareOptions): AgentM
     const known = request.tools.filter((tool) => policies.has(nameOf(tool) ?? ''));
     if (!trim) return handler({ ...request, tools: known });
     const session = sessionOfRun(request.runtime as RunnableConfig);
-    if (!session) return handler({ ...request, tools: [] });
+    if (!isSession(session)) return handler({ ...request, tools: [] });
     const result = await trim.fga.authorizedTools(session, known, {
       relation: trim.relation,
       object: (tool) => trim.object(nameOf(tool) ?? ''),
@@ -139,7 +149,11 @@ interface ReadPolicy {
   descriptor: { risk?: Risk };
 }
 
-function readPolicies(where: string, tools: unknown): Map<string, ReadPolicy> {
+function readPolicies(
+  where: string,
+  tools: unknown,
+  trim: Required<AuthorizedToolsOption> | undefined,
+): Map<string, ReadPolicy> {
   if (typeof tools !== 'object' || tools === null || Array.isArray(tools)) {
     throw new TypeError(`${where}: options.tools must be an object of tool name → { guards, risk? }`);
   }
@@ -163,7 +177,20 @@ function readPolicies(where: string, tools: unknown): Map<string, ReadPolicy> {
     }
     if (risk !== undefined && !isRisk(risk))
       throw new TypeError(`${label}.risk must be 'low', 'medium' or 'high'`);
-    policies.set(name, { guards: Object.freeze([...guards]), descriptor: risk ? { risk } : {} });
+    // A tool hidden from the model is also refused when called (by a model that guesses its name).
+    const authorized = trim
+      ? [
+          trim.fga.guard({
+            name: 'agentGateMiddleware(authorizedTools)',
+            relation: trim.relation,
+            object: () => trim.object(name),
+          }),
+        ]
+      : [];
+    policies.set(name, {
+      guards: Object.freeze([...authorized, ...guards]),
+      descriptor: risk ? { risk } : {},
+    });
   }
   return policies;
 }
@@ -174,7 +201,7 @@ function readAuthorizedTools(
 ): Required<AuthorizedToolsOption> | undefined {
   if (option === undefined) return undefined;
   assertKnownOptions(`${where}: authorizedTools`, option, ['fga', 'relation', 'object']);
-  if (typeof option.fga?.authorizedTools !== 'function') {
+  if (typeof option.fga?.authorizedTools !== 'function' || typeof option.fga.guard !== 'function') {
     throw new TypeError(`${where}: authorizedTools.fga must be createFgaAuthorizer()'s result`);
   }
   if (typeof option.relation !== 'string' || option.relation.length === 0) {
@@ -200,6 +227,16 @@ function unknownTool(name: string): Guard {
 function nameOf(tool: unknown): string | undefined {
   const name = (tool as { name?: unknown } | undefined)?.name;
   return typeof name === 'string' ? name : undefined;
+}
+
+/**
+ * The tool as the handler runs it once the gate has validated the arguments with its schema: its own body and run,
+ * given those arguments as they are. Parsed a second time, a transform or a generated default would apply again, and
+ * the tool would run with other arguments than the ones digested and approved. (An empty JSON schema accepts any value
+ * unchanged. A string tool is left as it is: it wraps its string as `{ input }` again, which its schema unwraps.)
+ */
+function withoutSecondParse<T extends object>(tool: T): T {
+  return Object.create(tool, { schema: { value: {}, enumerable: true } }) as T;
 }
 
 /** The tool's schema when it is a Standard Schema (zod ≥ 3.24, zod 4, valibot, arktype); a JSON schema is not. */

@@ -18,11 +18,14 @@ export interface SessionConfig {
  *
  * @example
  * await agent.invoke({ messages }, { ...sessionConfig(session), configurable: { ...sessionConfig(session).configurable, thread_id } });
- * @throws TypeError when `session` is not an AgentSession (no `user.sub`)
+ * @throws TypeError when `session` is not an AgentSession (no `user.sub`, or no `subjectToken()`: JSON)
  */
 export function sessionConfig(session: AgentSession): SessionConfig {
-  if (!isSession(session))
-    throw new TypeError('sessionConfig: session must be an AgentSession (with user.sub)');
+  if (!isSession(session) || typeof session.subjectToken !== 'function') {
+    throw new TypeError(
+      'sessionConfig: session must be an AgentSession built in this process (createSession, verifyAccessToken)',
+    );
+  }
   return { configurable: { [SESSION_KEY]: session } };
 }
 
@@ -48,23 +51,28 @@ export function sessionOfRun(
   return currentSession();
 }
 
+/** What stands for a value under the key that is no session built in this process: the gate denies it, malformed. */
+const NOT_A_SESSION = Object.freeze({ user: Object.freeze({}) }) as unknown as AgentSession;
+
 /**
- * The value under the key, as given: one that is not a session is still returned, so the gate denies the call as
- * `NO_SESSION` (malformed) instead of falling back to another source.
+ * The value under the key. One that is not a session built in this process (`createSession`, `verifyAccessToken`)
+ * — such as JSON a client sent as `configurable` or `context` to a LangGraph server: it has no `subjectToken()` —
+ * is no session: the gate denies the call as `NO_SESSION` (malformed) instead of falling back to another source.
  */
 function fromRun(run: RunLike | undefined): AgentSession | undefined {
   if (typeof run !== 'object' || run === null) return undefined;
-  const fromConfigurable = run.configurable?.[SESSION_KEY];
-  if (fromConfigurable !== undefined && fromConfigurable !== null) return fromConfigurable as AgentSession;
   const context = run.context;
-  const fromContext =
-    typeof context === 'object' && context !== null
+  const found =
+    run.configurable?.[SESSION_KEY] ??
+    (typeof context === 'object' && context !== null
       ? (context as Record<string, unknown>)[SESSION_KEY]
-      : undefined;
-  return fromContext === undefined || fromContext === null ? undefined : (fromContext as AgentSession);
+      : undefined);
+  if (found === undefined || found === null) return undefined;
+  return isSession(found) && typeof found.subjectToken === 'function' ? found : NOT_A_SESSION;
 }
 
-function isSession(value: unknown): value is AgentSession {
+/** Whether `value` is a well-formed session (what a session of the run must be to be used). */
+export function isSession(value: unknown): value is AgentSession {
   const user = (value as { user?: { sub?: unknown } } | undefined)?.user;
   return typeof value === 'object' && value !== null && typeof user?.sub === 'string' && user.sub.length > 0;
 }

@@ -1,4 +1,12 @@
-import { createGate, createSession, memoryAudit } from '@agentgate/core';
+import { createApprovals } from '@agentgate/approval';
+import {
+  createGate,
+  createSession,
+  defineGuard,
+  GateInterrupt,
+  MemoryStore,
+  memoryAudit,
+} from '@agentgate/core';
 import { requireFreshAuth } from '@agentgate/identity';
 import { ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
@@ -68,6 +76,79 @@ describe('interrupt modes', () => {
     expect((result as { __interrupt__?: unknown[] }).__interrupt__ ?? []).toEqual([]);
     const message = result.messages.find((entry) => ToolMessage.isInstance(entry));
     expect(readAgentGateToolMessage(message)).toMatchObject({ kind: 'interrupt', code: 'STEP_UP_REQUIRED' });
+    expect(body).not.toHaveBeenCalled();
+  });
+
+  it('tells the model, as a decision and not a raw error, when the resuming user must sign in again', async () => {
+    const audit = memoryAudit();
+    const approvals = createApprovals({ store: new MemoryStore(), audit });
+    const body = vi.fn(async () => 'sent');
+    const auth = createLangChainAuth({ gate: createGate({ audit }), approvals });
+    const transfer = auth.withAuth(
+      transferTool(body),
+      { risk: 'high' },
+      approvals.guard<{ amount: number }>({
+        channel: 'in-app',
+        mode: 'interrupt',
+        details: ({ args }) => [{ type: 'transfer', amount: args.amount }],
+        bindingMessage: ({ args }) => `Send ${args.amount}`,
+      }),
+    );
+    const agent = createAgent({
+      model: new ScriptedChatModel([callTool('transfer', { amount: 10 })]),
+      tools: [transfer],
+      checkpointer: new MemorySaver(),
+    });
+    const user = { sub: 'alice', iss: 'https://id.example', id: 'run-1' };
+    const shown = await agent.invoke(
+      { messages: [{ role: 'user', content: 'send 10' }] },
+      { configurable: { thread_id: 'revoked', [SESSION_KEY]: createSession(user) } },
+    );
+    const value = (shown as { __interrupt__?: { value: InterruptValue }[] }).__interrupt__?.[0]?.value;
+    expect(value?.agentgate.code).toBe('APPROVAL_PENDING');
+    // The login of the resumed run no longer stands: approvals.decide() re-checks it and asks for a step-up.
+    const revoked = createSession({
+      ...user,
+      revalidate: async () => {
+        throw new GateInterrupt('STEP_UP_REQUIRED', 'sign in again', {
+          details: { authorizationParams: { prompt: 'login' } },
+        });
+      },
+    });
+    const done = await agent.invoke(new Command({ resume: { approve: true } }), {
+      configurable: { thread_id: 'revoked', [SESSION_KEY]: revoked },
+    });
+    const message = done.messages.find((entry) => ToolMessage.isInstance(entry));
+    expect(readAgentGateToolMessage(message)).toMatchObject({ code: 'STEP_UP_REQUIRED' });
+    await expect(approvals.get(value?.agentgate.details.approvalId as string)).resolves.toMatchObject({
+      status: 'pending',
+    });
+    expect(body).not.toHaveBeenCalled();
+    await approvals.close();
+  });
+
+  it('stops with a clear error when LangGraph keeps its resume state in another shape', async () => {
+    const body = vi.fn(async () => 'sent');
+    const auth = createLangChainAuth({ gate: createGate({ audit: memoryAudit() }) });
+    const connect = defineGuard({
+      name: 'vault(bank)',
+      kind: 'vault',
+      check: () => {
+        throw new GateInterrupt('CONNECTION_REQUIRED', 'connect bank', {
+          details: { connection: 'bank', requiredScopes: [], connectUrl: 'https://id/connect' },
+        });
+      },
+    });
+    const transfer = auth.withAuth(transferTool(body), connect);
+    // A run resumed by a LangGraph whose task scratchpad is not the 1.x one (`resume` is no longer an array).
+    const config = {
+      configurable: {
+        ...sessionConfig(createSession({ sub: 'alice' })).configurable,
+        __pregel_checkpointer: new MemorySaver(),
+        __pregel_scratchpad: { interruptCounter: -1, resume: 'r' },
+      },
+    };
+    await expect(transfer.invoke({ amount: 1 }, config)).rejects.toThrow(/scratchpad/);
     expect(body).not.toHaveBeenCalled();
   });
 

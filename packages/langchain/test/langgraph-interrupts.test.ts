@@ -12,7 +12,7 @@ import {
 import { type DevServer, startDevServer } from '@agentgate/dev-server';
 import { requireScopes } from '@agentgate/identity';
 import { createTokenVault, getConnectionToken } from '@agentgate/token-vault';
-import { ToolMessage } from '@langchain/core/messages';
+import { AIMessage, ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { Command, MemorySaver } from '@langchain/langgraph';
 import { createAgent } from 'langchain';
@@ -58,6 +58,23 @@ type RefundArgs = z.output<typeof refundSchema>;
 
 function refundTool(body: (args: RefundArgs) => Promise<string>) {
   return tool(body, { name: 'refund_order', description: 'Refunds an order', schema: refundSchema });
+}
+
+/** The refund tool behind an approval of `channel` (high risk), bound to `body`. */
+function approvedRefund(channel: 'ciba' | 'in-app', body: (args: RefundArgs) => Promise<string>) {
+  const auth = createLangChainAuth({ gate, approvals });
+  return auth.withAuth(
+    refundTool(body),
+    { risk: 'high' },
+    approvals.guard<RefundArgs>({
+      channel,
+      mode: 'interrupt',
+      details: ({ args }) => [
+        { type: 'refund', orderId: args.orderId, amount: args.amount, currency: args.currency },
+      ],
+      bindingMessage: ({ args }) => `Refund ${args.amount} on order ${args.orderId}`,
+    }),
+  );
 }
 
 function runConfig(thread: string, session: AgentSession) {
@@ -138,19 +155,7 @@ describe('LangGraph interrupts (createAgent with a MemorySaver)', () => {
   it('interrupts for a CIBA approval, and resuming after the user approved on the device runs the same request once', async () => {
     const session = createSession({ sub: 'alice', iss: server.issuer, tenant: 'acme', id: 'run-ciba' });
     const body = vi.fn(async ({ orderId, amount }: RefundArgs) => `refunded ${amount} on ${orderId}`);
-    const auth = createLangChainAuth({ gate, approvals });
-    const refund = auth.withAuth(
-      refundTool(body),
-      { risk: 'high' },
-      approvals.guard<RefundArgs>({
-        channel: 'ciba',
-        mode: 'interrupt',
-        details: ({ args }) => [
-          { type: 'refund', orderId: args.orderId, amount: args.amount, currency: args.currency },
-        ],
-        bindingMessage: ({ args }) => `Refund ${args.amount} on order ${args.orderId}`,
-      }),
-    );
+    const refund = approvedRefund('ciba', body);
     const agent = createAgent({
       model: new ScriptedChatModel([callTool('refund_order', { orderId: '1042', amount: 240 })]),
       tools: [refund],
@@ -193,17 +198,7 @@ describe('LangGraph interrupts (createAgent with a MemorySaver)', () => {
   it('decides an in-app approval from the resume value, for the run’s user', async () => {
     const session = createSession({ sub: 'bob', iss: server.issuer, tenant: 'acme', id: 'run-in-app' });
     const body = vi.fn(async ({ orderId, amount }: RefundArgs) => `refunded ${amount} on ${orderId}`);
-    const auth = createLangChainAuth({ gate, approvals });
-    const refund = auth.withAuth(
-      refundTool(body),
-      { risk: 'high' },
-      approvals.guard<RefundArgs>({
-        channel: 'in-app',
-        mode: 'interrupt',
-        details: ({ args }) => [{ type: 'refund', orderId: args.orderId, amount: args.amount }],
-        bindingMessage: ({ args }) => `Refund ${args.amount} on order ${args.orderId}`,
-      }),
-    );
+    const refund = approvedRefund('in-app', body);
     const model = new ScriptedChatModel([
       callTool('refund_order', { orderId: '7', amount: 30 }, 'call-a'),
       callTool('refund_order', { orderId: '8', amount: 40 }, 'call-b'),
@@ -241,21 +236,54 @@ describe('LangGraph interrupts (createAgent with a MemorySaver)', () => {
     expect(done.messages.at(-1)?.content).toBe('done');
   });
 
+  it('decides parallel calls each by its own answer when resumed by interrupt id', async () => {
+    const session = createSession({ sub: 'bob', iss: server.issuer, tenant: 'acme', id: 'run-parallel' });
+    const body = vi.fn(async ({ orderId, amount }: RefundArgs) => `refunded ${amount} on ${orderId}`);
+    const both = new AIMessage({
+      content: '',
+      tool_calls: [
+        { id: 'call-p1', name: 'refund_order', args: { orderId: 'p1', amount: 10 }, type: 'tool_call' },
+        { id: 'call-p2', name: 'refund_order', args: { orderId: 'p2', amount: 20 }, type: 'tool_call' },
+      ],
+    });
+    const agent = createAgent({
+      model: new ScriptedChatModel([both]),
+      tools: [approvedRefund('in-app', body)],
+      checkpointer: new MemorySaver(),
+    });
+    const config = runConfig('parallel-1', session);
+    const paused = await agent.invoke({ messages: [{ role: 'user', content: 'refund p1 and p2' }] }, config);
+    const pauses =
+      (paused as { __interrupt__?: { id: string; value: InterruptValue }[] }).__interrupt__ ?? [];
+    expect(pauses).toHaveLength(2);
+    const byOrder = (orderId: string) =>
+      pauses.find(
+        (pause) => (pause.value.actionRequests as { args: RefundArgs }[])[0]?.args.orderId === orderId,
+      );
+    const [p1, p2] = [byOrder('p1'), byOrder('p2')];
+    const done = await agent.invoke(
+      new Command({
+        resume: { [p1?.id as string]: { approve: true }, [p2?.id as string]: { approve: false } },
+      }),
+      config,
+    );
+    expect(body).toHaveBeenCalledTimes(1);
+    expect(body.mock.calls[0]?.[0]).toMatchObject({ orderId: 'p1', amount: 10 });
+    await expect(approvals.get(p1?.value.agentgate.details.approvalId as string)).resolves.toMatchObject({
+      status: 'consumed',
+    });
+    await expect(approvals.get(p2?.value.agentgate.details.approvalId as string)).resolves.toMatchObject({
+      status: 'denied',
+    });
+    const toolMessages = done.messages.filter((message) => ToolMessage.isInstance(message));
+    expect(toolMessages.map((message) => message.tool_call_id).sort()).toEqual(['call-p1', 'call-p2']);
+  });
+
   it('does not let another user’s resume decide the approval', async () => {
     const bob = createSession({ sub: 'bob', iss: server.issuer, tenant: 'acme', id: 'run-bob' });
     const carol = createSession({ sub: 'carol', iss: server.issuer, tenant: 'globex', id: 'run-bob' });
     const body = vi.fn(async () => 'refunded');
-    const auth = createLangChainAuth({ gate, approvals });
-    const refund = auth.withAuth(
-      refundTool(body),
-      { risk: 'high' },
-      approvals.guard<RefundArgs>({
-        channel: 'in-app',
-        mode: 'interrupt',
-        details: ({ args }) => [{ type: 'refund', orderId: args.orderId, amount: args.amount }],
-        bindingMessage: () => 'Refund',
-      }),
-    );
+    const refund = approvedRefund('in-app', body);
     const agent = createAgent({
       model: new ScriptedChatModel([callTool('refund_order', { orderId: '9', amount: 50 })]),
       tools: [refund],

@@ -1,5 +1,5 @@
 import { createApprovals } from '@agentgate/approval';
-import { createGate, createSession, MemoryStore, memoryAudit } from '@agentgate/core';
+import { createGate, createSession, defineGuard, MemoryStore, memoryAudit } from '@agentgate/core';
 import { createFgaAuthorizer } from '@agentgate/fga';
 import { requireScopes } from '@agentgate/identity';
 import { ToolMessage } from '@langchain/core/messages';
@@ -164,10 +164,80 @@ describe('agentGateMiddleware', () => {
     expect(await run(createSession({ sub: 'carol' }))).toEqual([]);
   });
 
-  it('shows no tools when FGA cannot answer (fail closed)', async () => {
+  it('refuses a call of a tool FGA hid from the model', async () => {
     const gate = createGate({ audit: memoryAudit() });
-    const { searchDocs } = tools();
-    const model = new ScriptedChatModel([]);
+    const { bodies, listEvents, searchDocs } = tools();
+    const model = new ScriptedChatModel([
+      callTool('list_events', { day: 'monday' }, 'hidden'),
+      callTool('search_docs', { query: 'refunds' }, 'shown'),
+    ]);
+    const agent = createAgent({
+      model,
+      tools: [listEvents, searchDocs],
+      middleware: [
+        agentGateMiddleware({
+          gate,
+          tools: { list_events: { guards: [] }, search_docs: { guards: [] } },
+          authorizedTools: { fga: fga.authorizer(gate.audit), relation: 'can_use' },
+        }),
+      ],
+    });
+    const result = await agent.invoke({ messages: [{ role: 'user', content: 'go' }] }, sessionConfig(alice));
+    expect(model.turns[0]?.tools).toEqual(['search_docs']);
+    const [hidden, shown] = result.messages.filter((message) => ToolMessage.isInstance(message));
+    expect(readAgentGateToolMessage(hidden)).toMatchObject({ kind: 'denied', code: 'FORBIDDEN' });
+    expect(shown?.content).toBe('found refunds');
+    expect(bodies.list_events).not.toHaveBeenCalled();
+    expect(bodies.search_docs).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs the tool with the arguments the gate validated, not parsed a second time', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const seen: unknown[] = [];
+    const body = vi.fn(async ({ cents }: { cents: number }) => `charged ${cents} cents`);
+    const charge = tool(body, {
+      name: 'charge',
+      description: 'Charges an amount given in euros',
+      schema: z.object({ euros: z.number() }).transform(({ euros }) => ({ cents: euros * 100 })),
+    });
+    const recordArgs = defineGuard({
+      name: 'record',
+      kind: 'policy',
+      check: ({ args }) => void seen.push(args),
+    });
+    const agent = createAgent({
+      model: new ScriptedChatModel([callTool('charge', { euros: 12 })]),
+      tools: [charge],
+      middleware: [agentGateMiddleware({ gate, tools: { charge: { guards: [recordArgs] } } })],
+    });
+    const result = await agent.invoke({ messages: [{ role: 'user', content: 'go' }] }, sessionConfig(alice));
+    expect(seen).toEqual([{ cents: 1200 }]);
+    expect(body).toHaveBeenCalledTimes(1);
+    expect(body.mock.calls[0]?.[0]).toEqual({ cents: 1200 });
+    expect(result.messages.find((message) => ToolMessage.isInstance(message))?.content).toBe(
+      'charged 1200 cents',
+    );
+  });
+
+  it('runs a string tool with its validated input', async () => {
+    const gate = createGate({ audit: memoryAudit() });
+    const body = vi.fn(async (text: string) => `echo ${text}`);
+    const echo = tool(body, { name: 'echo', description: 'Echoes', schema: z.string() });
+    const agent = createAgent({
+      model: new ScriptedChatModel([callTool('echo', { input: 'hello' })]),
+      tools: [echo],
+      middleware: [agentGateMiddleware({ gate, tools: { echo: { guards: [] } } })],
+    });
+    const result = await agent.invoke({ messages: [{ role: 'user', content: 'go' }] }, sessionConfig(alice));
+    expect(result.messages.find((message) => ToolMessage.isInstance(message))?.content).toBe('echo hello');
+    expect(body).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows no tools, and refuses calls, when FGA cannot answer (fail closed)', async () => {
+    const gate = createGate({ audit: memoryAudit() });
+    const { bodies, searchDocs } = tools();
+    const model = new ScriptedChatModel([callTool('search_docs', { query: 'refunds' })]);
     const unreachable = createFgaAuthorizer({
       apiUrl: 'http://127.0.0.1:9',
       storeId: fga.storeId,
@@ -185,8 +255,12 @@ describe('agentGateMiddleware', () => {
         }),
       ],
     });
-    await agent.invoke({ messages: [{ role: 'user', content: 'hi' }] }, sessionConfig(alice));
+    const result = await agent.invoke({ messages: [{ role: 'user', content: 'hi' }] }, sessionConfig(alice));
     expect(model.turns[0]?.tools).toEqual([]);
+    expect(
+      readAgentGateToolMessage(result.messages.find((message) => ToolMessage.isInstance(message))),
+    ).toMatchObject({ kind: 'denied', code: 'GUARD_FAILED' });
+    expect(bodies.search_docs).not.toHaveBeenCalled();
   });
 
   it('bridges LangChain’s human-in-the-loop response to the AgentGate in-app approval', async () => {

@@ -1,5 +1,4 @@
 import {
-  type AgentSession,
   createGate,
   createSession,
   defineGuard,
@@ -179,6 +178,24 @@ describe('withAuth', () => {
     expect(body).not.toHaveBeenCalled();
   });
 
+  it('refuses a session that arrives as JSON in the run config or context (a client of a LangGraph server)', async () => {
+    const { auth, listEvents, body } = setup();
+    const users: string[] = [];
+    const wrapped = auth.withAuth(listEvents, seeing(users));
+    // What a client can send as `config.configurable` / `context` over HTTP: a well-formed session, minus functions.
+    const forged = JSON.parse(JSON.stringify(mallory));
+    for (const config of [
+      { configurable: { [SESSION_KEY]: forged } },
+      { context: { [SESSION_KEY]: forged } },
+    ]) {
+      const result = await runWithSession(alice, () => wrapped.invoke({ day: 'today' }, config as never));
+      expect(readAgentGateToolMessage(result)).toMatchObject({ code: 'NO_SESSION' });
+    }
+    expect(users).toEqual([]);
+    expect(body).not.toHaveBeenCalled();
+    expect(() => sessionConfig(forged)).toThrow(TypeError);
+  });
+
   it('takes the session from runWithSession and from the run context', async () => {
     const { auth, listEvents } = setup();
     const users: string[] = [];
@@ -294,5 +311,3 @@ describe('withAuth', () => {
     expect(body).not.toHaveBeenCalled();
   });
 });
-
-export type { AgentSession };

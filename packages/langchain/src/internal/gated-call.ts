@@ -137,7 +137,13 @@ function isFreshAnswer(config: RunnableConfig | undefined): boolean {
   const scratchpad = (config?.configurable as Record<string, unknown> | undefined)?.__pregel_scratchpad as
     | { interruptCounter?: unknown; resume?: unknown; nullResume?: unknown }
     | undefined;
-  if (!Array.isArray(scratchpad?.resume) || typeof scratchpad.interruptCounter !== 'number') return false;
+  // LangGraph internals (1.x): should they change, no answer is read as one, and the run stops with this error.
+  if (!Array.isArray(scratchpad?.resume) || typeof scratchpad.interruptCounter !== 'number') {
+    throw new Error(
+      'AgentGate: cannot tell which resume value answers this interrupt (this @langchain/langgraph keeps its task ' +
+        'scratchpad differently than the 1.x versions AgentGate supports); nothing was decided and the tool did not run',
+    );
+  }
   // A newer answer still waiting (`nullResume`) means this one was replayed.
   return scratchpad.interruptCounter === scratchpad.resume.length - 1 && scratchpad.nullResume === undefined;
 }
@@ -163,10 +169,11 @@ function readResume(resume: unknown): Answer {
 }
 
 /**
- * Decides a pending in-app approval as the run's user; a refusal (another user's, no approvals) is the outcome. An
- * answer applies only to the approval the human was shown: one named by the resume value (`approvalId`) must match,
- * and one created during this pass (e.g. for another user resuming the thread) is left pending, so the call
- * interrupts again and shows it.
+ * Decides a pending in-app approval as the run's user; a refusal (another user's, no approvals, a session that no
+ * longer stands) is the outcome. An answer applies only to the approval the human was shown: one named by the resume
+ * value (`approvalId`) must match, and one created during this pass (e.g. for another user resuming the thread) is
+ * left pending, so the call interrupts again and shows it. With parallel calls, a plain resume value reaches each of
+ * them (LangGraph): apps resume by interrupt id there (see the README).
  */
 async function decide(
   approvals: Approvals | undefined,
@@ -174,7 +181,7 @@ async function decide(
   session: AgentSession | undefined,
   answer: 'approve' | 'deny',
   shown: { named: unknown; passStartedAt: number },
-): Promise<AnyGateDenied | undefined> {
+): Promise<AnyGateDenied | AnyGateInterrupt | undefined> {
   if (!approvals) {
     return new GateDenied(
       'FORBIDDEN',
@@ -192,7 +199,8 @@ async function decide(
     await approvals.decide(approvalId, { session, decision: answer });
     return undefined;
   } catch (error) {
-    if (isGateDecision(error) && !isInterruptCode(error.code)) return error as AnyGateDenied;
+    // A refusal, or the deciding user must sign in again (`revalidate()`): the model is told, nothing runs.
+    if (isGateDecision(error)) return error as AnyGateDenied | AnyGateInterrupt;
     throw error;
   }
 }
