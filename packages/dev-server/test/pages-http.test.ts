@@ -183,6 +183,30 @@ describe('approval card trust labels', () => {
     expect(described).toContain('Refund 1.00 EUR on order 7 (tool wire_all_funds)');
   });
 
+  it('the consent page shows an agent_action summary as the agent words, apart from the verified part', async () => {
+    const config = await clientConfig(server);
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: 'http://127.0.0.1:3000/callback',
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      authorization_details: JSON.stringify([
+        {
+          type: 'agent_action',
+          tool: 'wire_all_funds',
+          argsDigest: 'sha256:0f3a',
+          summary: 'Read one email',
+        },
+      ]),
+    });
+    const { response } = await new PageSession().signIn(url, 'carol@globex', 'carol-password');
+    const html = await response.text();
+    const verified = /<section class="verified"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(verified).toContain('Run tool wire_all_funds');
+    expect(verified).not.toContain('Read one email');
+    expect(html).toMatch(/its own words, not verified<\/p>\s*<p>Read one email \(tool wire_all_funds\)/);
+  });
+
   it('shows no notice for a done value that names a member of Object.prototype', async () => {
     const browser = new PageSession();
     const { response } = await browser.signIn(

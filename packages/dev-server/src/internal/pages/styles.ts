@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * The stylesheet of every dev-server page, phone first: readable at 390 px, 44 px touch targets,
- * visible focus, WCAG AA contrast. Plain CSS, no external assets; served at {@link devPageStylesPath}.
+ * visible focus, WCAG AA contrast. Plain CSS, no external assets; served by the dev server at `/assets/agentgate-dev.css`.
  *
  * Building blocks (class names): `banner`, `site-header`, `site-nav`, `card`, `stack`, `actions`,
  * `button` with `button-primary` / `button-danger` / `button-secondary`, `badge` with `badge-pending` /
