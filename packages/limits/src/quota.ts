@@ -61,7 +61,8 @@ const KNOWN = ['store', 'key', 'limit', 'period', 'cost', 'onStoreError', 'name'
 /**
  * A guard (kind `'limit'`) that charges each call's `cost` to a daily or monthly budget per key, and denies a call
  * whose cost no longer fits. Only admitted calls are charged, and a charge stays: if a later guard denies or the tool
- * fails, the amount is not given back (put the quota after guards that may deny, and before the approval guard).
+ * fails, the amount is not given back. Each run is charged: put a spend quota after guards that may deny or interrupt (a
+ * step-up, an approval in `mode: 'interrupt'`: the call runs again once the user acted, and would be charged twice).
  *
  * @example
  * const spend = quota({

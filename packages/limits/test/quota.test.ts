@@ -37,6 +37,45 @@ const clock = (start: number) => {
 };
 
 describe('quota', () => {
+  it('keeps a period’s count for a process whose clock lags, instead of a fresh budget at the period’s end', async () => {
+    // One shared store on the true clock; process A on the true clock, process B 2 s behind.
+    const time = clock(Date.UTC(2026, 4, 20, 23, 59, 59));
+    const store = new MemoryLimitStore({ now: time.now });
+    const options = { store, key: 'user', limit: 1, period: 'day', name: 'daily' } as const;
+    const processA = quota({ ...options, now: time.now });
+    const processB = quota({ ...options, now: () => time.now() - 2_000 });
+    const { call } = setup();
+    expect(await call(processA, 1)).toBe('ran');
+    time.set(Date.UTC(2026, 4, 21, 0, 0, 0, 500)); // A is in the next day; B still at 23:59:58.5 of the same one
+    expect(await call(processB, 1)).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfter: 2 } });
+    expect(await call(processA, 1)).toBe('ran');
+  });
+
+  test.each([
+    ['a leap February', Date.UTC(2028, 1, 29, 12), 'month', Date.UTC(2028, 2, 1)],
+    ['a common February', Date.UTC(2027, 1, 28, 12), 'month', Date.UTC(2027, 2, 1)],
+    ['a 30-day month', Date.UTC(2026, 3, 30, 23, 59, 59, 1), 'month', Date.UTC(2026, 4, 1)],
+    ['December', Date.UTC(2026, 11, 31, 12), 'month', Date.UTC(2027, 0, 1)],
+    ['the 29th of a leap February', Date.UTC(2028, 1, 29, 6), 'day', Date.UTC(2028, 2, 1)],
+    ['New Year’s Eve', Date.UTC(2026, 11, 31, 23, 0), 'day', Date.UTC(2027, 0, 1)],
+  ] as const)('%s: the %s ends in UTC where the calendar says', async (_label, start, period, end) => {
+    const time = clock(start);
+    const guard = quota({
+      store: new MemoryLimitStore({ now: time.now }),
+      key: 'user',
+      limit: 1,
+      period,
+      now: time.now,
+    });
+    const { call } = setup();
+    expect(await call(guard, 1)).toBe('ran');
+    expect(await call(guard, 1)).toMatchObject({ details: { retryAfter: Math.ceil((end - start) / 1000) } });
+    time.set(end - 1);
+    expect(await call(guard, 1)).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfter: 1 } });
+    time.set(end);
+    expect(await call(guard, 1)).toBe('ran');
+  });
+
   it('sums costs from the arguments and denies the call that would pass the budget', async () => {
     const time = clock(Date.UTC(2026, 4, 20, 18, 0, 0));
     const guard = quota<{ amountCents: number }>({
@@ -114,7 +153,7 @@ describe('quota', () => {
     expect(await call(guard, 1)).toMatchObject({
       code: 'INVALID_ARGUMENTS',
       guard: 'quota(user, 100/day)',
-      message: /cost of this call is not a finite number/,
+      message: expect.stringMatching(/cost of this call is not a finite number/),
     });
     expect(audit.events.at(-1)).toMatchObject({ phase: 'guard', outcome: 'deny' });
     expect(charged).toEqual([]);

@@ -1,5 +1,6 @@
 import { createGate, createSession, type Guard, memoryAudit } from '@agentgate/core';
 import { createRedisLimitStore, createRedisStore, type RedisLimitStore } from '@agentgate/redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/support/redis-server';
 import { anomaly, quota, rateLimit } from '../src/index';
@@ -73,7 +74,10 @@ describe('limit guards on Redis', () => {
       await down.stop();
       const { audit, call } = setup();
       const closed = rateLimit({ store, key: 'user', limit: 5, windowSeconds: 60 });
-      expect(await call(closed)).toMatchObject({ code: 'GUARD_FAILED', message: /limit store failed/ });
+      expect(await call(closed)).toMatchObject({
+        code: 'GUARD_FAILED',
+        message: expect.stringMatching(/limit store failed/),
+      });
       const open = rateLimit({ store, key: 'user', limit: 5, windowSeconds: 60, onStoreError: 'allow' });
       expect(await call(open)).toBe('ran');
       expect(audit.events.find((event) => event.outcome === 'allow')).toMatchObject({
@@ -110,6 +114,18 @@ describe('limit guards on Redis', () => {
       });
     } finally {
       await store.close();
+    }
+  });
+
+  it('writes no user id, tenant, agent id or tool name into any Redis key (keys are hashed)', async () => {
+    const admin = new Redis(server.url);
+    try {
+      const keys = await admin.keys('*');
+      expect(keys.some((key) => key.startsWith('limits-test:limit:'))).toBe(true);
+      expect(keys.some((key) => key.startsWith('limits-test:anomaly-rate:'))).toBe(true);
+      for (const key of keys) expect(key).not.toMatch(/alice|bot|transfer/);
+    } finally {
+      admin.disconnect();
     }
   });
 });

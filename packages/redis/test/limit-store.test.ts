@@ -72,6 +72,19 @@ describe('createRedisLimitStore', () => {
     expect(await admin.pttl(`limits:${key}`)).toBeLessThanOrEqual(first);
   });
 
+  it('gives a counter that lost its expiry the window’s TTL again, on an admit and on a refusal', async () => {
+    for (const cost of [1, 5]) {
+      const key = freshKey();
+      await admin.set(`limits:${key}`, '3');
+      expect(await admin.pttl(`limits:${key}`)).toBe(-1);
+      const answer = await store.consume(key, { cost, limit: 5, ttlMs: 30_000 });
+      expect(answer).toEqual(cost === 1 ? { admitted: true, used: 4 } : { admitted: false, used: 3 });
+      const ttl = await admin.pttl(`limits:${key}`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(30_000);
+    }
+  });
+
   it('starts over once the counter expired', async () => {
     const key = freshKey();
     await store.consume(key, { cost: 2, limit: 2, ttlMs: 1 });
@@ -110,19 +123,22 @@ describe('createRedisLimitStore', () => {
     });
   });
 
-  it('refuses a counter that is not a number as STORE_UNAVAILABLE (redis-error), leaving it alone', async () => {
-    const key = freshKey();
-    await admin.set(`limits:${key}`, 'not-a-number');
-    const error = await store
-      .consume(key, { cost: 1, limit: 5, ttlMs: 1000 })
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(StoreUnavailable);
-    expect(error).toMatchObject({
-      code: 'STORE_UNAVAILABLE',
-      details: { operation: 'consume', reason: 'redis-error' },
-    });
-    expect(await admin.get(`limits:${key}`)).toBe('not-a-number');
-  });
+  test.each(['not-a-number', 'nan', '-inf', 'inf'])(
+    'refuses a counter %j that is not a finite number as STORE_UNAVAILABLE (redis-error), leaving it alone',
+    async (value) => {
+      const key = freshKey();
+      await admin.set(`limits:${key}`, value);
+      const error = await store
+        .consume(key, { cost: 1, limit: 5, ttlMs: 1000 })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(StoreUnavailable);
+      expect(error).toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        details: { operation: 'consume', reason: 'redis-error' },
+      });
+      expect(await admin.get(`limits:${key}`)).toBe(value);
+    },
+  );
 
   test.each([
     [{ cost: -1, limit: 1, ttlMs: 1000 }, /request\.cost/],

@@ -56,8 +56,9 @@ const UNCAPPED = Number.MAX_SAFE_INTEGER;
  * the largest argument magnitude — and answers a call far outside it with the configured response: `STEP_UP_REQUIRED`
  * (`'step-up'`), a hand-off to an approval guard (`'approval'`), or `FORBIDDEN` (`'deny'`). Each rule is a plain
  * threshold, and the reason (which rules, in numbers) is in the audit event and the error. Usual calls and calls
- * accepted after a fresh login join the baseline; calls denied or sent to approval do not. A failing store always
- * denies (`GUARD_FAILED`): there is no fail-open for anomaly detection.
+ * accepted after a fresh login join the baseline (a usual call never raises the largest magnitude, so it cannot be
+ * walked up); calls denied or sent to approval do not. A failing store always denies (`GUARD_FAILED`): there is no
+ * fail-open for anomaly detection.
  *
  * @example
  * const unusual = anomaly({
@@ -149,11 +150,22 @@ export function anomaly<Args = unknown>(options: AnomalyOptions<Args>): AnomalyG
       throw new GateDenied('GUARD_FAILED', `${name}: the stored baseline is malformed`, { guard: name });
     }
     const baseline: Baseline = stored ?? emptyBaseline();
-    const learn = () =>
-      store.put(baselineKey, fold(baseline, observation), { ttlSeconds: baselineTtlSeconds });
+    /**
+     * Folds this call into the baseline. A usual call (`trusted: false`) never raises the largest magnitude: else each
+     * call could lift the bar `factor`× (3 calls: 27×), and anyone holding the session could walk it up for free. Only
+     * learning calls and calls accepted after a fresh login raise it.
+     */
+    const learn = (trusted: boolean) => {
+      const { magnitude } = observation;
+      const capped =
+        trusted || magnitude === undefined || baseline.magnitude.count === 0
+          ? observation
+          : { ...observation, magnitude: Math.min(magnitude, baseline.magnitude.max) };
+      return store.put(baselineKey, fold(baseline, capped), { ttlSeconds: baselineTtlSeconds });
+    };
 
     if (baseline.calls < learningCalls) {
-      await learn();
+      await learn(true);
       recordVerdict(args, false);
       context.annotate({ reason: `learning: ${baseline.calls} of ${learningCalls} calls in the baseline` });
       return;
@@ -165,7 +177,7 @@ export function anomaly<Args = unknown>(options: AnomalyOptions<Args>): AnomalyG
       ...(observation.magnitude === undefined ? {} : { magnitude: observation.magnitude }),
     });
     if (findings.length === 0) {
-      await learn();
+      await learn(false);
       recordVerdict(args, false);
       context.annotate({ reason: 'usual for this user and agent' });
       return;
@@ -192,7 +204,7 @@ export function anomaly<Args = unknown>(options: AnomalyOptions<Args>): AnomalyG
       return;
     }
     if (isFreshLogin(session, nowMs, stepUp)) {
-      await learn();
+      await learn(true);
       recordVerdict(args, false);
       context.annotate({ reason: `unusual, accepted after a fresh login: ${why}` });
       return;

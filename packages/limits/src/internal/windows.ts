@@ -30,7 +30,17 @@ export function retryAfterSeconds(window: Window, nowMs: number): number {
   return Math.max(1, Math.ceil((window.endMs - nowMs) / 1000));
 }
 
-/** Milliseconds a counter created now must live: the rest of the window, at least 1. */
+/** How long a counter outlives its window, at most: the clock skew between processes it absorbs. */
+const SKEW_GRACE_MS = 60_000;
+
+/**
+ * Milliseconds a counter created now must live: the rest of the window, plus a grace of one window (at most 60 s).
+ * Without the grace, a process whose clock lags would find the window's counter gone (expired by the clock of the
+ * process that created it) and start it again from 0 — a second full budget at every window's end. Counter keys carry
+ * the window's start, so the next window never reads a counter kept for the grace.
+ */
 export function ttlMsOf(window: Window, nowMs: number): number {
-  return Math.max(1, Math.ceil(window.endMs - nowMs));
+  return (
+    Math.max(1, Math.ceil(window.endMs - nowMs)) + Math.min(SKEW_GRACE_MS, window.endMs - window.startMs)
+  );
 }

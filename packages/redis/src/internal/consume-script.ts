@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
  * `LimitStore.consume` as one Lua script on one key, so the check and the add are a single atomic step on the node
  * that owns the key (Redis Cluster included). KEYS[1] the counter; ARGV cost, limit, ttlMs. Answers
  * `{admitted (1|0), used}`; `used` as text with 17 significant digits, so a fractional counter round-trips exactly. A new
- * counter gets `PX ttlMs`; an existing one keeps its expiry (`KEEPTTL`, Redis 6.0+), so a window is never extended.
+ * counter gets `PX ttlMs`; an existing one keeps its expiry (`KEEPTTL`, Redis 6.0+), so a window is never extended —
+ * unless it has none (`PERSIST`, a restore): then it gets `ttlMs`, so no counter lives forever.
  */
 export const CONSUME_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
@@ -12,6 +13,8 @@ local used = 0
 if current then
   used = tonumber(current)
   if used == nil then return redis.error_reply('ERR agentgate: the limit counter is not a number') end
+  -- A counter without an expiry (PERSIST, a restore, a hand-made SET) would never go: give it the window's rest.
+  if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 end
 local cost = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
