@@ -32,7 +32,7 @@ export interface AiSdkAuth {
    * once; a background session asks on the user's device (CIBA) or in the app.
    *
    * @throws TypeError without `approvals`, or on invalid options (checked now)
-   * @example auth.approval({ details: ({ args }) => [{ type: 'refund', ...args }], bindingMessage: ({ args }) => `Refund ${args.amount}` })
+   * @example auth.approval<{ orderId: string; amount: number }>({ details: ({ args }) => [{ type: 'refund', ...args }], bindingMessage: ({ args }) => `Refund ${args.amount}` })
    */
   approval<Args = unknown>(options: ChatApprovalOptions<Args>): Guard<Args>;
   /** The gate the tools run behind. */
