@@ -1,12 +1,8 @@
 import { assertKnownOptions, describeThrown, type Store, type StorePutOptions } from '@agentgate/core';
-import { type Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { EncryptionKey } from './encryption-key-id';
-import {
-  type StoreOperation,
-  StoreUnavailable,
-  type StoreUnavailableReason,
-  StoreValueRejected,
-} from './errors';
+import { type StoreOperation, StoreUnavailable, StoreValueRejected } from './errors';
+import { connect, quit, type RedisClient, runCommand } from './internal/redis-client';
 import { isSealed, parseKeys, ValueCipher } from './internal/value-cipher';
 
 /** Authenticated encryption of stored values (AES-256-GCM), with key rotation. */
@@ -114,20 +110,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   );
 }
 
-/** A client that gives up quickly: a command waits for one reconnection at most, and never longer than `timeoutMs`. */
-function connect(url: string, timeoutMs: number): Redis {
-  const client = new Redis(url, {
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-  });
-  // Errors reach the caller through the operation that hit them; without a listener ioredis prints each one.
-  client.on('error', () => {});
-  return client;
-}
-
-type Client = Redis | Cluster;
+type Client = RedisClient;
 
 class RedisStoreImpl implements RedisStore {
   readonly prefix: string;
@@ -238,44 +221,8 @@ class RedisStoreImpl implements RedisStore {
   /** Runs one command: settles within `timeoutMs`, and turns every failure into `StoreUnavailable`. */
   async #run<R>(operation: StoreOperation, command: () => Promise<R>): Promise<R> {
     if (this.#closed !== undefined) throw new StoreUnavailable(operation, 'closed', 'the store is closed');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new StoreUnavailable(operation, 'timeout', `Redis did not answer within ${this.#timeoutMs} ms`),
-          ),
-        this.#timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([command(), timeout]);
-    } catch (error) {
-      if (error instanceof StoreUnavailable) throw error;
-      const reason = reasonOf(error);
-      throw new StoreUnavailable(operation, reason, describeFailure(reason, error), { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
+    return runCommand(operation, this.#timeoutMs, command);
   }
-}
-
-/** Redis's own error replies are `ReplyError`s (and cluster redirection failures end in one); the rest is the link. */
-function reasonOf(error: unknown): StoreUnavailableReason {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'ReplyError') return 'redis-error';
-  const message = describeThrown(error);
-  return /timed out/i.test(message) ? 'timeout' : 'disconnected';
-}
-
-function describeFailure(reason: StoreUnavailableReason, error: unknown): string {
-  const text = describeThrown(error);
-  if (reason === 'redis-error') return `Redis answered with an error: ${text.split(/\r?\n/)[0]}`;
-  if (reason === 'timeout') return `Redis did not answer in time (${text})`;
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'MaxRetriesPerRequestError')
-    return 'Redis is unreachable (the client is not connected and could not reconnect)';
-  return `Redis is unreachable (${text})`;
 }
 
 /** `ttlSeconds` as whole milliseconds for `PX`, or `undefined` when there is none. @throws TypeError */
@@ -292,21 +239,4 @@ function isRedisClient(value: unknown): value is Client {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
   return ['get', 'set', 'del', 'getdel'].every((method) => typeof candidate[method] === 'function');
-}
-
-async function quit(client: Client, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.quit(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('quit timed out')), timeoutMs);
-      }),
-    ]);
-  } catch {
-    // Redis is gone or slow: drop the connection without waiting.
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
-  }
 }

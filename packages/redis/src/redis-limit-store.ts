@@ -1,14 +1,14 @@
 import {
   assertKnownOptions,
   assertLimitRequest,
-  describeThrown,
   type LimitConsumeRequest,
   type LimitConsumeResult,
   type LimitStore,
 } from '@agentgate/core';
-import { type Cluster, Redis } from 'ioredis';
-import { type StoreOperation, StoreUnavailable, type StoreUnavailableReason } from './errors';
+import type { Cluster, Redis } from 'ioredis';
+import { type StoreOperation, StoreUnavailable } from './errors';
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA, parseConsumeReply } from './internal/consume-script';
+import { connect, quit, type RedisClient, runCommand } from './internal/redis-client';
 
 /** Options of {@link createRedisLimitStore}. Give exactly one of `client` and `url`. */
 export interface RedisLimitStoreOptions {
@@ -80,7 +80,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
   );
 }
 
-type Client = Redis | Cluster;
+type Client = RedisClient;
 
 class RedisLimitStoreImpl implements RedisLimitStore {
   readonly prefix: string;
@@ -135,39 +135,8 @@ class RedisLimitStoreImpl implements RedisLimitStore {
   /** Runs the script: settles within `timeoutMs`, and turns every failure into `StoreUnavailable`. */
   async #run<R>(command: () => Promise<R>): Promise<R> {
     if (this.#closed !== undefined) throw new StoreUnavailable(CONSUME, 'closed', 'the store is closed');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new StoreUnavailable(CONSUME, 'timeout', `Redis did not answer within ${this.#timeoutMs} ms`),
-          ),
-        this.#timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([command(), timeout]);
-    } catch (error) {
-      if (error instanceof StoreUnavailable) throw error;
-      const reason = reasonOf(error);
-      throw new StoreUnavailable(CONSUME, reason, describeFailure(reason, error), { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
+    return runCommand(CONSUME, this.#timeoutMs, command);
   }
-}
-
-/** A client that gives up quickly: a command waits for one reconnection at most, and never longer than `timeoutMs`. */
-function connect(url: string, timeoutMs: number): Redis {
-  const client = new Redis(url, {
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-  });
-  // Errors reach the caller through the operation that hit them; without a listener ioredis prints each one.
-  client.on('error', () => {});
-  return client;
 }
 
 function isNoScript(error: unknown): boolean {
@@ -175,40 +144,8 @@ function isNoScript(error: unknown): boolean {
   return typeof message === 'string' && message.startsWith('NOSCRIPT');
 }
 
-function reasonOf(error: unknown): StoreUnavailableReason {
-  if ((error as { name?: unknown } | null)?.name === 'ReplyError') return 'redis-error';
-  return /timed out/i.test(describeThrown(error)) ? 'timeout' : 'disconnected';
-}
-
-function describeFailure(reason: StoreUnavailableReason, error: unknown): string {
-  const text = describeThrown(error);
-  if (reason === 'redis-error') return `Redis answered with an error: ${text.split(/\r?\n/)[0]}`;
-  if (reason === 'timeout') return `Redis did not answer in time (${text})`;
-  if ((error as { name?: unknown } | null)?.name === 'MaxRetriesPerRequestError') {
-    return 'Redis is unreachable (the client is not connected and could not reconnect)';
-  }
-  return `Redis is unreachable (${text})`;
-}
-
 function isScriptingClient(value: unknown): value is Client {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
   return ['evalsha', 'eval', 'quit'].every((method) => typeof candidate[method] === 'function');
-}
-
-async function quit(client: Client, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.quit(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('quit timed out')), timeoutMs);
-      }),
-    ]);
-  } catch {
-    // Redis is gone or slow: drop the connection without waiting.
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
-  }
 }
