@@ -28,9 +28,9 @@ import {
 } from './observer';
 import { assertKnownOptions } from './options';
 import { redactSecrets, redactValue } from './redact';
-import { defaultRiskPolicy, missingGuardKinds, type RiskPolicy, validateRiskPolicy } from './risk-policy';
+import { defaultRiskPolicy, type RiskPolicy, validateRiskPolicy } from './risk-policy';
 import { type AgentSession, currentSession, toSessionView } from './session';
-import { type ShadowOptions, shadowedRequiredGuards, validateShadow } from './shadow';
+import { type GuardPlan, planGuards, type ShadowOptions, validateShadow } from './shadow';
 import type { StandardSchemaV1 } from './standard-schema';
 import { describeThrown } from './thrown';
 
@@ -190,16 +190,19 @@ export function createGate(options: GateOptions): Gate {
   let closing = false;
 
   function assertPolicy(tool: ToolDescriptor, guards: readonly Guard<never>[]): void {
-    const missing = missingGuardKinds(riskPolicy, tool, guards);
+    const {
+      risk,
+      missing,
+      shadowedRequired: shadowed,
+    } = planGuards(riskPolicy, shadow, tool, tool.name, guards);
     if (missing.length > 0) {
       throw new TypeError(
-        `tool '${tool.name}' is ${tool.risk ?? 'low'} risk and the risk policy requires guards of kind: ${missing.join(', ')}`,
+        `tool '${tool.name}' is ${risk} risk and the risk policy requires guards of kind: ${missing.join(', ')}`,
       );
     }
-    const shadowed = shadowedRequiredGuards(shadow, riskPolicy, tool, guards);
     if (shadowed.length > 0) {
       throw new TypeError(
-        `tool '${tool.name}' is ${tool.risk} risk: the risk policy requires guard ${shadowed.map((name) => `'${name}'`).join(', ')} ` +
+        `tool '${tool.name}' is ${risk} risk: the risk policy requires guard ${shadowed.map((name) => `'${name}'`).join(', ')} ` +
           'to be enforced, so it cannot run in shadow mode',
       );
     }
@@ -349,20 +352,20 @@ export function createGate(options: GateOptions): Gate {
 
       // 3. The risk policy: a tool lacking the guards its risk requires — or declaring a risk that does not exist —
       //    never runs.
-      let missing: string[];
-      let shadowedRequired: string[];
+      // One reading of the risk and of each guard's name and kind decides the policy, shadow mode and the run alike.
+      let plan: GuardPlan;
       try {
-        missing = missingGuardKinds(riskPolicy, call.tool, guards);
-        shadowedRequired = shadowedRequiredGuards(shadow, riskPolicy, call.tool, guards);
+        plan = planGuards(riskPolicy, shadow, call.tool, toolName, guards as readonly Guard<never>[]);
       } catch (error) {
         return refuse('policy', new GateDenied('FORBIDDEN', describeThrown(error), { cause: error }));
       }
+      const { risk, missing, shadowedRequired } = plan;
       if (missing.length > 0) {
         return refuse(
           'policy',
           new GateDenied(
             'FORBIDDEN',
-            `'${toolName}' is ${call.tool.risk} risk and lacks required guards: ${missing.join(', ')}`,
+            `'${toolName}' is ${risk} risk and lacks required guards: ${missing.join(', ')}`,
             { details: { missingGuardKinds: missing } },
           ),
         );
@@ -372,7 +375,7 @@ export function createGate(options: GateOptions): Gate {
           'policy',
           new GateDenied(
             'FORBIDDEN',
-            `'${toolName}' is ${call.tool.risk} risk: the risk policy requires guards ${shadowedRequired.join(', ')} to be ` +
+            `'${toolName}' is ${risk} risk: the risk policy requires guards ${shadowedRequired.join(', ')} to be ` +
               'enforced; they cannot run in shadow mode',
             { details: { shadowedGuards: shadowedRequired } },
           ),
@@ -402,8 +405,7 @@ export function createGate(options: GateOptions): Gate {
           if (typeof facts?.reason === 'string') annotations.reason = redactSecrets(facts.reason);
         },
       });
-      const runGuard = async (guard: Guard<Args>): Promise<void> => {
-        const shadowed = shadow?.isShadowed(toolName, guard.name) ?? false;
+      const runGuard = async (guard: Guard<Args>, shadowed: boolean): Promise<void> => {
         const phase = observation?.guardStart({ name: guard.name, kind: guard.kind, shadow: shadowed });
         const annotations: GuardAnnotations = {};
         let refusal: GateDenied | GateInterrupt | undefined;
@@ -439,7 +441,7 @@ export function createGate(options: GateOptions): Gate {
         phase?.end({ outcome: interrupts ? 'interrupt' : 'deny', code: refusal.code });
         return refuse('guard', refusal, guard.name);
       };
-      for (const guard of guards) await runGuard(guard);
+      for (const [index, guard] of guards.entries()) await runGuard(guard, plan.shadowed[index] === true);
       // With no guard, the call still has a decision on record before anything runs.
       if (guards.length === 0)
         await record('policy', 'allow', { reason: 'no guards required', ...argsRecord });
@@ -507,8 +509,8 @@ export function createGate(options: GateOptions): Gate {
         result = await attempt(true);
       } catch (error) {
         if (!isConnectionTokenRejected(error)) throw error;
-        const recovering: Guard<Args>[] = [];
-        for (const guard of guards) {
+        const recovering: { guard: Guard<Args>; shadowed: boolean }[] = [];
+        for (const [index, guard] of guards.entries()) {
           if (!guard.recover) continue;
           let recovers: boolean;
           try {
@@ -527,7 +529,7 @@ export function createGate(options: GateOptions): Gate {
               ),
             );
           }
-          if (recovers) recovering.push(guard);
+          if (recovers) recovering.push({ guard, shadowed: plan.shadowed[index] === true });
         }
         if (recovering.length === 0) {
           await recordFailure(error);
@@ -539,7 +541,7 @@ export function createGate(options: GateOptions): Gate {
           connection: error.connection,
         });
         // The recovering guards decide again (audited as decisions); the tool runs once more only if they allow.
-        for (const guard of recovering) await runGuard(guard);
+        for (const { guard, shadowed } of recovering) await runGuard(guard, shadowed);
         result = await attempt(false);
       }
       await recordOutcome(record, 'executed', {});

@@ -79,6 +79,7 @@ export { MemoryStore } from './memory-store';
 // Observers (spans, metrics) and shadow mode
 export type {
   GateObserver,
+  ObservedAuditEvent,
   ObservedExecution,
   ObservedGuard,
   ObservedPhaseEnd,

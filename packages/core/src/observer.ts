@@ -67,14 +67,20 @@ export interface PhaseObservation {
   end?(result: ObservedPhaseEnd): void;
 }
 
+/** An audit event as observers hear it: every field the gate stored but the arguments. */
+export type ObservedAuditEvent = Readonly<Omit<AuditEvent, 'args'>>;
+
 /** What an observer follows of one call, from {@link GateObserver.onRunStart}. */
 export interface RunObservation {
   /** A guard is about to decide. */
   onGuardStart?(guard: ObservedGuard): PhaseObservation | undefined;
   /** The tool body is about to run. */
   onExecuteStart?(execution: ObservedExecution): PhaseObservation | undefined;
-  /** The gate stored an audit event of this call (the decision is on record). */
-  onAuditEvent?(event: AuditEvent): void;
+  /**
+   * The gate stored an audit event of this call (the decision is on record): a frozen copy of it without `args` (the
+   * arguments a gate with `recordArgs: true` stores); its `reason` is as stored (redacted).
+   */
+  onAuditEvent?(event: ObservedAuditEvent): void;
   /** The call settled. */
   onRunEnd?(result: ObservedRunEnd): void;
 }
@@ -148,8 +154,15 @@ export function observeRun(
     guardStart: (guard) => phase('onGuardStart', guard),
     executeStart: (execution) => phase('onExecuteStart', execution),
     auditEvent(event) {
+      // Never the arguments, and frozen: no observer can change what a sink may still hold (the event is stored by
+      // now, so freezing it in place costs no copy). What a foreign log answered instead of an event is heard by no
+      // one, and never fails the call.
+      if (typeof event !== 'object' || event === null) return;
+      const observed: ObservedAuditEvent = Object.freeze(
+        event.args === undefined ? event : withoutArgs(event),
+      );
       for (const { index, observation } of followed) {
-        attempt(report, index, 'onAuditEvent', () => observation.onAuditEvent?.(event));
+        attempt(report, index, 'onAuditEvent', () => observation.onAuditEvent?.(observed));
       }
     },
     end(result) {
@@ -158,6 +171,11 @@ export function observeRun(
       }
     },
   };
+}
+
+function withoutArgs(event: AuditEvent): Omit<AuditEvent, 'args'> {
+  const { args: _args, ...rest } = event;
+  return rest;
 }
 
 function phaseHandle(phases: { index: number; phase: PhaseObservation }[], report: Report): PhaseHandle {

@@ -1,4 +1,4 @@
-import type { Guard, Risk, ToolDescriptor } from './guard';
+import type { Risk, ToolDescriptor } from './guard';
 
 /**
  * Maps a tool's risk to the kinds of guard it must carry, so an unguarded high-risk tool is impossible by
@@ -23,7 +23,8 @@ export function isRisk(value: unknown): value is Risk {
  * @throws TypeError when it declares anything but `low`, `medium` or `high`: an unknown level is never taken as low
  */
 export function assertRisk(tool: ToolDescriptor): Risk {
-  const risk: unknown = tool.risk === undefined ? 'low' : tool.risk;
+  const declared: unknown = tool.risk; // read once: a getter cannot answer two different risks
+  const risk = declared === undefined ? 'low' : declared;
   if (!isRisk(risk)) {
     throw new TypeError(
       `tool '${String(tool.name)}' declares the unknown risk ${describeRisk(risk)}; the risk levels are: ${RISKS.join(', ')}`,
@@ -39,27 +40,10 @@ function describeRisk(risk: unknown): string {
 }
 
 /**
- * The guard kinds `tool` lacks under `policy`; empty when the tool is covered.
- *
- * @throws TypeError when the tool's risk is not a known level
- */
-export function missingGuardKinds(
-  policy: RiskPolicy,
-  tool: ToolDescriptor,
-  guards: readonly Guard<never>[],
-): string[] {
-  const present = new Set(guards.map((guard) => guard.kind));
-  return requiredGuardKinds(policy, tool).filter((kind) => !present.has(kind));
-}
-
-/**
- * The guard kinds `policy` requires for `tool`'s risk (none for a level it does not name). Guards of these kinds are
+ * The guard kinds `policy` requires for a tool of `risk` (none for a level it does not name). Guards of these kinds are
  * always enforced: they cannot run in shadow mode.
- *
- * @throws TypeError when the tool's risk is not a known level
  */
-export function requiredGuardKinds(policy: RiskPolicy, tool: ToolDescriptor): readonly string[] {
-  const risk = assertRisk(tool);
+export function requiredGuardKinds(policy: RiskPolicy, risk: Risk): readonly string[] {
   return Object.hasOwn(policy, risk) ? (policy[risk] ?? []) : [];
 }
 

@@ -1,6 +1,6 @@
-import type { Guard, ToolDescriptor } from './guard';
+import type { Guard, Risk, ToolDescriptor } from './guard';
 import { assertKnownOptions } from './options';
-import { type RiskPolicy, requiredGuardKinds } from './risk-policy';
+import { assertRisk, type RiskPolicy, requiredGuardKinds } from './risk-policy';
 
 /**
  * Which guards a gate runs in shadow mode: each still decides, its refusal is recorded as `would-deny` or
@@ -53,24 +53,45 @@ export function validateShadow(shadow: unknown): ShadowPlan | undefined {
   });
 }
 
+/** Internal: what the risk policy and shadow mode make of one tool's guards. */
+export interface GuardPlan {
+  /** The tool's risk, as read for this plan. */
+  readonly risk: Risk;
+  /** Kinds the risk policy requires for the tool's risk that no guard has. */
+  readonly missing: string[];
+  /** Guards of a required kind that the shadow options name: such a tool cannot be built nor run. */
+  readonly shadowedRequired: string[];
+  /** Per guard, in order: whether it runs in shadow mode. */
+  readonly shadowed: readonly boolean[];
+}
+
 /**
- * The names of the guards `plan` would shadow on `tool` although the risk policy requires their kind: such a tool
- * cannot be built (`TypeError` at `protect`) nor run (FORBIDDEN on record).
+ * Internal: the tool's risk and each guard's name and kind read **once**, and every answer derived from that one
+ * reading, so the policy check, the shadow check and the run agree even for a tool or guard whose fields are getters
+ * that change (a guard cannot satisfy the policy as `approval` and escape it as something else).
  *
  * @throws TypeError when the tool's risk is not a known level
  */
-export function shadowedRequiredGuards(
-  plan: ShadowPlan | undefined,
+export function planGuards(
   policy: RiskPolicy,
+  shadow: ShadowPlan | undefined,
   tool: ToolDescriptor,
+  toolName: string,
   guards: readonly Guard<never>[],
-): string[] {
-  if (plan === undefined) return [];
-  const required = requiredGuardKinds(policy, tool);
-  if (required.length === 0) return [];
-  return guards
-    .filter((guard) => required.includes(guard.kind) && plan.isShadowed(tool.name, guard.name))
-    .map((guard) => guard.name);
+): GuardPlan {
+  const risk = assertRisk(tool);
+  const required = requiredGuardKinds(policy, risk);
+  const declared = guards.map((guard) => ({ name: guard.name, kind: guard.kind }));
+  const shadowed = declared.map(({ name }) => shadow?.isShadowed(toolName, name) ?? false);
+  const present = new Set(declared.map(({ kind }) => kind));
+  return {
+    risk,
+    missing: required.filter((kind) => !present.has(kind)),
+    shadowedRequired: declared
+      .filter(({ kind }, index) => shadowed[index] && required.includes(kind))
+      .map(({ name }) => name),
+    shadowed,
+  };
 }
 
 function namesOf(names: unknown, where: string): readonly string[] {

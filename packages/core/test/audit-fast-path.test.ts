@@ -42,7 +42,15 @@ const drafts: AuditEventDraft[] = [
     callId: 'c3',
     phase: 'guard',
     outcome: 'allow',
-    args: { z: [1, { b: 'x', a: null }], a: 'ü', amount: 1.5 },
+    args: {
+      z: [1, { b: 'x', a: null }],
+      a: 'ü',
+      amount: 1.5,
+      zero: -0,
+      big: 1e21,
+      tiny: 5e-324,
+      '\u2028': '\u2028',
+    },
   },
   { tool: 'refund', callId: 'c4', phase: 'execute', outcome: 'would-deny', at: '2020-01-01T00:00:00.000Z' },
   // Fields of its own, and a field that is not a string: the general path, hashed as given.
@@ -98,6 +106,24 @@ describe('the audited path', () => {
     const log = createAuditLog({ sink, now: () => new Date('2030-05-01T10:00:00.000Z') });
     await log.append(drafts[0]!);
     expect(sink.events[0]?.at).toBe('2030-05-01T10:00:00.000Z');
+  });
+
+  it('rejects, never throws, when what a sink answered cannot be read, and keeps the event queued', async () => {
+    const answer = Object.defineProperty({}, 'then', {
+      get() {
+        throw new Error('unreadable answer');
+      },
+    });
+    let writes = 0;
+    const sink: AuditSink = { write: () => (writes++ === 0 ? undefined : (answer as Promise<void>)) };
+    const log = createAuditLog({ sink });
+    await log.append(drafts[0]!); // anchors the chain: the next append on the idle chain takes the direct path
+    let appended: Promise<AuditEvent> | undefined;
+    expect(() => {
+      appended = log.append(drafts[0]!);
+    }).not.toThrow();
+    await expect(appended).rejects.toBeInstanceOf(AuditFailed);
+    expect(log.pending).toBe(1);
   });
 
   it('fails closed when a synchronous sink throws, keeps the event queued and stores it first later', async () => {

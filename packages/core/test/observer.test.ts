@@ -4,9 +4,11 @@ import { z } from 'zod';
 import {
   createGate,
   createSession,
+  type Gate,
   GateDenied,
   type GateObserver,
   memoryAudit,
+  type ObservedAuditEvent,
   type ObserverFailure,
   type PhaseObservation,
   verifyAuditChain,
@@ -42,6 +44,17 @@ function recorder(log: unknown[]): GateObserver {
   };
 }
 
+/** A call a guard refuses still ends FORBIDDEN, whatever the observers do. */
+const expectForbidden = (gate: Gate) =>
+  expect(
+    gate.run(
+      { tool: payTool, args },
+      alice,
+      [failingGuard('no', [], () => new GateDenied('FORBIDDEN', 'no'))],
+      () => 'paid',
+    ),
+  ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+
 describe('createGate({ observers })', () => {
   it('reports the run, each guard, the tool and each audit event, in order, with no argument value', async () => {
     const log: unknown[] = [];
@@ -74,6 +87,25 @@ describe('createGate({ observers })', () => {
     expect(heard).not.toContain('DE89370400440532013000');
     expect(heard).not.toContain('4321');
     expect(heard).not.toContain('secret-subject-token');
+  });
+
+  it('hands audit events to observers without the recorded arguments, frozen', async () => {
+    const audit = memoryAudit();
+    const heard: ObservedAuditEvent[] = [];
+    const gate = createGate({
+      audit,
+      recordArgs: true,
+      observers: [{ onRunStart: () => ({ onAuditEvent: (event) => void heard.push(event) }) }],
+    });
+    await gate.run({ tool: payTool, args }, alice, [allowGuard('scopes', [], 'identity')], () => 'paid');
+    expect(audit.events[0]?.args).toEqual(args); // stored, as recordArgs asks
+    expect(heard.map((event) => [event.phase, event.outcome])).toEqual([
+      ['guard', 'allow'],
+      ['execute', 'executed'],
+    ]);
+    expect(JSON.stringify(heard)).not.toContain('DE89370400440532013000');
+    expect(heard.every((event) => Object.isFrozen(event) && !('args' in event))).toBe(true);
+    expect(heard[0]?.hash).toBe(audit.events[0]?.hash);
   });
 
   it('reports a denial, a shadowed refusal and a failing tool by code', async () => {
@@ -178,14 +210,7 @@ describe('createGate({ observers })', () => {
       '0:onAuditEvent',
       '0:onRunEnd',
     ]);
-    await expect(
-      gate.run(
-        { tool: payTool, args },
-        alice,
-        [failingGuard('no', [], () => new GateDenied('FORBIDDEN', 'no'))],
-        () => 'paid',
-      ),
-    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expectForbidden(gate);
     expect(verifyAuditChain(audit.events)).toMatchObject({ valid: true });
   });
 
@@ -223,14 +248,7 @@ describe('createGate({ observers })', () => {
       ).resolves.toBe('paid');
       expect(trail).toEqual(['once']);
       expect(runs).toBe(1);
-      await expect(
-        gate.run(
-          { tool: payTool, args },
-          alice,
-          [failingGuard('no', [], () => new GateDenied('FORBIDDEN', 'no'))],
-          () => 'paid',
-        ),
-      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expectForbidden(gate);
     }
   });
 

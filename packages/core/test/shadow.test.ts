@@ -134,6 +134,51 @@ describe('createGate({ shadow })', () => {
     ]);
   });
 
+  it('reads a guard kind and the tool risk once: a getter cannot satisfy the policy and then escape it', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit, shadow: { guards: ['shifty'] } });
+    const interrupt = () => new GateInterrupt('APPROVAL_PENDING', 'waiting');
+    // A guard that is `approval` on every third reading of its kind: the reading the policy check makes, were the
+    // kind read once for "is a required kind missing?" and again for "is a required guard shadowed?".
+    const shiftyGuard = () => {
+      let reads = 0;
+      const guard = failingGuard('shifty', [], interrupt, 'approval');
+      return Object.defineProperty({ ...guard }, 'kind', {
+        get: () => (++reads % 3 === 2 ? 'approval' : 'notice'),
+        enumerable: true,
+      });
+    };
+    expect(() => gate.protect(refundTool, [shiftyGuard()], () => 'refunded')).toThrow(
+      /cannot run in shadow mode/,
+    );
+    let ran = false;
+    await expect(
+      gate.run({ tool: refundTool, args: {} }, alice, [shiftyGuard()], () => {
+        ran = true;
+      }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN', details: { shadowedGuards: ['shifty'] } });
+
+    // A tool that is high risk when the missing kinds are checked and low when shadowing is.
+    let riskReads = 0;
+    const shiftyTool = {
+      name: 'refund',
+      get risk() {
+        return ++riskReads % 2 === 1 ? ('high' as const) : ('low' as const);
+      },
+    };
+    const approve = failingGuard('shifty', [], interrupt, 'approval');
+    await expect(
+      gate.run({ tool: shiftyTool, args: {} }, alice, [approve], () => {
+        ran = true;
+      }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN', details: { shadowedGuards: ['shifty'] } });
+    expect(ran).toBe(false);
+    expect(audit.events.map((event) => [event.outcome, event.code])).toEqual([
+      ['deny', 'FORBIDDEN'],
+      ['deny', 'FORBIDDEN'],
+    ]);
+  });
+
   it('shadows a guard of a required kind on a tool whose risk does not require it', async () => {
     const gate = createGate({ audit: memoryAudit(), shadow: { guards: ['approve'] } });
     const approve = failingGuard(

@@ -1,8 +1,8 @@
 import {
-  type AuditEvent,
   assertKnownOptions,
   type GateObserver,
   isRisk,
+  type ObservedAuditEvent,
   type ObservedPhaseEnd,
   type ObservedRunEnd,
   type PhaseObservation,
@@ -159,7 +159,7 @@ export function createOpenTelemetryObserver(options: OpenTelemetryObserverOption
     },
   };
 
-  function exportAuditEvent(event: AuditEvent, runSpan: Span, runContext: Context): void {
+  function exportAuditEvent(event: ObservedAuditEvent, runSpan: Span, runContext: Context): void {
     if (auditLogger === false) return;
     const attributes = auditAttributes(event, mapSubject);
     if (auditLogger === undefined) {
@@ -178,17 +178,21 @@ export function createOpenTelemetryObserver(options: OpenTelemetryObserverOption
   }
 
   function endRun(span: Span, result: ObservedRunEnd): void {
-    span.setAttribute(ATTRIBUTE.outcome, result.outcome);
-    if (result.code !== undefined) span.setAttribute(ATTRIBUTE.code, result.code);
-    if (result.guard !== undefined) span.setAttribute(ATTRIBUTE.guard, result.guard);
-    if (result.sessionId !== undefined) span.setAttribute(ATTRIBUTE.sessionId, result.sessionId);
-    if (result.sub !== undefined) span.setAttribute(ATTRIBUTE.sub, mapSubject(result.sub));
-    if (result.tenant !== undefined) span.setAttribute(ATTRIBUTE.tenant, result.tenant);
-    if (result.outcome === 'deny' || result.outcome === 'failed' || result.outcome === 'error') {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: result.code ?? result.outcome });
-      if (result.code !== undefined) span.setAttribute('error.type', result.code);
+    // Ended whatever happens (a `hashSubject` function that throws): a span never ended is never exported.
+    try {
+      span.setAttribute(ATTRIBUTE.outcome, result.outcome);
+      if (result.code !== undefined) span.setAttribute(ATTRIBUTE.code, result.code);
+      if (result.guard !== undefined) span.setAttribute(ATTRIBUTE.guard, result.guard);
+      if (result.sessionId !== undefined) span.setAttribute(ATTRIBUTE.sessionId, result.sessionId);
+      if (result.tenant !== undefined) span.setAttribute(ATTRIBUTE.tenant, result.tenant);
+      if (result.outcome === 'deny' || result.outcome === 'failed' || result.outcome === 'error') {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.code ?? result.outcome });
+        if (result.code !== undefined) span.setAttribute('error.type', result.code);
+      }
+      if (result.sub !== undefined) span.setAttribute(ATTRIBUTE.sub, mapSubject(result.sub));
+    } finally {
+      span.end();
     }
-    span.end();
   }
 }
 

@@ -304,6 +304,31 @@ describe('createOpenTelemetryObserver', () => {
     expect(byName('agentgate.run pay')?.attributes['agentgate.outcome']).toBe('executed');
   });
 
+  it('still ends and exports the run span when a hashSubject function throws, without the subject', async () => {
+    const failures: ObserverFailure[] = [];
+    const gate = createGate({
+      audit: memoryAudit(),
+      observers: [
+        createOpenTelemetryObserver({
+          tracer,
+          auditLogger: false,
+          hashSubject: () => {
+            throw new Error('pseudonymiser down');
+          },
+        }),
+      ],
+      onObserverError: (failure) => failures.push(failure),
+    });
+    await expect(gate.run({ tool: payTool, args }, alice, [allow('scopes')], () => 'paid')).resolves.toBe(
+      'paid',
+    );
+    expect(failures.map((failure) => failure.hook)).toEqual(['onRunEnd']);
+    const run = byName('agentgate.run pay');
+    expect(run?.attributes['agentgate.outcome']).toBe('executed');
+    expect(run?.attributes['agentgate.session.id']).toBe(alice.id);
+    expect(everythingExported()).not.toContain('alice@example.com');
+  });
+
   it('checks its options', () => {
     expect(() => createOpenTelemetryObserver({ tracer: {} as never })).toThrow(TypeError);
     expect(() => createOpenTelemetryObserver({ auditLogger: {} as never })).toThrow(/auditLogger/);

@@ -204,6 +204,7 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
   const appendNow = (target: Chain, draft: AuditEventDraft): Promise<AuditEvent> => {
     let event: AuditEvent;
     let written: void | Promise<void>;
+    let settlesLater: boolean;
     try {
       event = chainEvent(target, target.head as string, draft);
     } catch (error) {
@@ -211,10 +212,12 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
     }
     try {
       written = sink.write(event);
+      // Read inside the try: an answer whose `then` throws is a failed write, not a synchronous throw from append.
+      settlesLater = typeof (written as Promise<void> | undefined)?.then === 'function';
     } catch (error) {
       return Promise.reject(storeFailure(target, event, error));
     }
-    if (typeof (written as Promise<void> | undefined)?.then !== 'function') {
+    if (!settlesLater) {
       target.queued.shift();
       return Promise.resolve(event);
     }

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '@agentgate/core';
+import type { ObservedAuditEvent } from '@agentgate/core';
 import type { Attributes } from '@opentelemetry/api';
 
 /** Attribute names the observer writes. Codes, names, ids and digests only: never arguments, reasons or tokens. */
@@ -18,8 +18,8 @@ export const ATTRIBUTE = {
   tenant: 'agentgate.tenant',
 } as const;
 
-/** The attributes of an audit event as a log record (or span event): every field but `args` and `reason`. */
-export function auditAttributes(event: AuditEvent, mapSubject: (sub: string) => string): Attributes {
+/** The attributes of an audit event as a log record (or span event): every field but `reason` (observers never hear `args`). */
+export function auditAttributes(event: ObservedAuditEvent, mapSubject: (sub: string) => string): Attributes {
   const attributes: Attributes = {
     'agentgate.audit.id': event.id,
     'agentgate.audit.at': event.at,
