@@ -58,6 +58,49 @@ describe('the dev server as MCP authorization server', () => {
     expect(registered.scope).toBe('openid');
   });
 
+  it('registers only public authorization-code clients, with loopback or https redirect URIs', async () => {
+    const register = (metadata: Record<string, unknown>) =>
+      fetch(server.url('/oauth/register'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:47002/callback'], ...metadata }),
+      });
+    // A self-registered confidential client would be "any authenticated client": refused, whatever it asks for.
+    for (const metadata of [
+      { token_endpoint_auth_method: 'client_secret_basic' },
+      { token_endpoint_auth_method: 'client_secret_post' },
+      { token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], response_types: [] },
+      { token_endpoint_auth_method: 'none', grant_types: ['authorization_code', EXCHANGE] },
+      {
+        token_endpoint_auth_method: 'none',
+        grant_types: ['urn:openid:params:grant-type:ciba'],
+        response_types: [],
+      },
+      { token_endpoint_auth_method: 'none', redirect_uris: ['http://evil.example/callback'] },
+      { token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1.evil.example/callback'] },
+    ]) {
+      const response = await register(metadata);
+      expect(response.status, JSON.stringify(metadata)).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: expect.stringMatching(/^invalid_(client_metadata|redirect_uri)$/),
+      });
+    }
+    // No method named: registered as a public client (RFC 7591 lets the server choose), never with a secret.
+    const defaulted = await register({});
+    expect(defaulted.status).toBe(201);
+    const registered = (await defaulted.json()) as Record<string, unknown>;
+    expect(registered.token_endpoint_auth_method).toBe('none');
+    expect(registered).not.toHaveProperty('client_secret');
+    for (const redirect of [
+      'http://localhost:47002/cb',
+      'http://[::1]:47002/cb',
+      'https://client.example/cb',
+    ]) {
+      const response = await register({ token_endpoint_auth_method: 'none', redirect_uris: [redirect] });
+      expect(response.status, redirect).toBe(201);
+    }
+  });
+
   it('issues tokens bound to a resource server with only its scopes, and refuses unknown resources', async () => {
     const tokens = await server.login('alice@acme', {
       resource: MCP,
@@ -132,14 +175,12 @@ describe('the dev server as MCP authorization server', () => {
     ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('refuses on-behalf-of exchanges by public clients', async () => {
+  it('refuses on-behalf-of exchanges by public clients (open registration cannot add the grant)', async () => {
     const registration = await fetch(server.url('/oauth/register'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         redirect_uris: ['http://127.0.0.1:47002/callback'],
-        grant_types: [EXCHANGE],
-        response_types: [],
         token_endpoint_auth_method: 'none',
       }),
     });
@@ -155,6 +196,6 @@ describe('the dev server as MCP authorization server', () => {
         subject_token_type: ACCESS_TOKEN,
         audience: server.apiAudience,
       }),
-    ).rejects.toMatchObject({ error: 'unauthorized_client' });
+    ).rejects.toMatchObject({ error: expect.stringMatching(/^(unauthorized_client|invalid_request)$/) });
   });
 });

@@ -44,7 +44,7 @@ export type {
   NodeStyleResponse,
   ProtectApiOptions,
 } from './protect-api';
-export { ApiAuthorizationFailed, protectApi } from './protect-api';
+export { ApiAuthorizationFailed, bearerChallenge, protectApi } from './protect-api';
 export type { TokenActor } from './token-actor';
 export { tokenActor } from './token-actor';
 export type {

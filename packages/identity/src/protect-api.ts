@@ -11,6 +11,7 @@ export interface ApiCaller {
   readonly actor: TokenActor | undefined;
   /** Scopes the request may use: the token's, narrowed by the agent policy when an agent calls. */
   readonly scopes: readonly string[];
+  /** The token's session, its `scopes` narrowed like {@link ApiCaller.scopes}. */
   readonly session: AgentSession;
   readonly claims: Readonly<JWTPayload>;
 }
@@ -106,6 +107,7 @@ export interface ApiProtection {
   ) => void;
 }
 
+/** Quoted-string value of an auth-param (RFC 9110 §11.2): no quotes, backslashes or control characters. */
 function quoted(value: string): string {
   let text = '';
   for (const character of value) {
@@ -116,7 +118,12 @@ function quoted(value: string): string {
   return `"${text}"`;
 }
 
-function challengeOf(parameters: Record<string, string | undefined>): string {
+/**
+ * A `WWW-Authenticate: Bearer` challenge (RFC 6750 §3) from auth-params; undefined values are left out.
+ *
+ * @example bearerChallenge({ error: 'insufficient_scope', scope: 'docs:read', resource_metadata: url })
+ */
+export function bearerChallenge(parameters: Readonly<Record<string, string | undefined>>): string {
   const pairs = Object.entries(parameters).filter(
     (entry): entry is [string, string] => entry[1] !== undefined,
   );
@@ -132,7 +139,7 @@ const OPTIONS = ['verifier', 'requiredScopes', 'agents', 'resourceMetadataUrl'];
  * acting agent (`act`, RFC 8693), applies the agent policy ("agents only for these scopes"), and hands the caller
  * to the handler. A token without `act` is the user's own. Refusals are RFC 6750 challenges: 401 `invalid_token`
  * (also for a malformed `act` or an `act` naming another client), 403 `insufficient_scope` with the scopes needed,
- * 403 `access_denied` when the policy refuses the agent.
+ * 403 `access_denied` when the policy refuses the agent or a scope the request needs is one agents may not use.
  *
  * @example
  * const api = protectApi({ verifier, requiredScopes: ['docs:read'], agents: { scopes: ['docs:read'] } });
@@ -173,7 +180,7 @@ export function protectApi(options: ProtectApiOptions): ApiProtection {
       status,
       error,
       description,
-      challengeOf({
+      bearerChallenge({
         ...(error === 'unauthorized' ? {} : { error, error_description: description }),
         scope,
         resource_metadata: resourceMetadataUrl,
@@ -210,6 +217,18 @@ export function protectApi(options: ProtectApiOptions): ApiProtection {
       if (!allowed) throw refuse(403, 'access_denied', `this API does not accept the agent '${actor.sub}'`);
     }
     const missing = requiredScopes.filter((scope) => !scopes.includes(scope));
+    // A scope agents may not use here: no re-authorization can help, so no insufficient_scope invitation.
+    const forAgentsRefused =
+      actor && agents !== false && agents.scopes
+        ? missing.filter((scope) => !agents.scopes!.includes(scope))
+        : [];
+    if (forAgentsRefused.length > 0) {
+      throw refuse(
+        403,
+        'access_denied',
+        `this API does not accept agents for the scopes: ${forAgentsRefused.join(' ')}`,
+      );
+    }
     if (missing.length > 0) {
       throw refuse(
         403,
@@ -218,11 +237,14 @@ export function protectApi(options: ProtectApiOptions): ApiProtection {
         requiredScopes.join(' '),
       );
     }
+    const narrowed = Object.freeze(scopes);
     return Object.freeze({
       user: Object.freeze(user),
       actor,
-      scopes: Object.freeze(scopes),
-      session,
+      scopes: narrowed,
+      // Whatever runs with this session (gate.run, requireScopes) sees only the scopes the policy leaves.
+      session:
+        narrowed.length === session.scopes.length ? session : Object.freeze({ ...session, scopes: narrowed }),
       claims,
     });
   };

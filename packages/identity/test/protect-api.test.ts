@@ -22,6 +22,7 @@ const describeCaller = (caller: ApiCaller) => ({
   user: caller.user.sub,
   actor: caller.actor?.sub ?? null,
   scopes: caller.scopes,
+  sessionScopes: caller.session.scopes,
 });
 
 async function listen(server: Server): Promise<string> {
@@ -129,6 +130,7 @@ describe.each(['Hono', 'Express'])('protectApi with %s', (framework) => {
       user: 'alice',
       actor: null,
       scopes: ['docs:read', 'docs:write'],
+      sessionScopes: ['docs:read', 'docs:write'],
     });
   });
 
@@ -140,15 +142,29 @@ describe.each(['Hono', 'Express'])('protectApi with %s', (framework) => {
       scope: 'docs:read docs:write',
     });
     const response = await get('/docs/list', token);
-    expect(await response.json()).toEqual({ user: 'bob', actor: AGENT, scopes: ['docs:read'] });
+    // The session handed on (e.g. to gate.run) holds the narrowed scopes too, not the token's.
+    expect(await response.json()).toEqual({
+      user: 'bob',
+      actor: AGENT,
+      scopes: ['docs:read'],
+      sessionScopes: ['docs:read'],
+    });
   });
 
-  it('accepts agents only for the scopes the API allows them: 403 insufficient_scope for writing', async () => {
+  it('accepts agents only for the scopes the API allows them: 403 access_denied for writing', async () => {
     const token = await delegatedToken(await ownToken());
     const refused = await get('/write/doc', token, 'POST');
     expect(refused.status).toBe(403);
-    expect(refused.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-    expect(refused.headers.get('www-authenticate')).toContain('scope="docs:write"');
+    // Not insufficient_scope: the token holds docs:write, agents may not use it here; re-authorizing cannot help.
+    expect(refused.headers.get('www-authenticate')).toContain('error="access_denied"');
+    expect(await refused.json()).toMatchObject({ error: 'access_denied' });
+    // A user's own token without the scope is invited to re-authorize for it.
+    const readOnly = (await dev.login('alice@acme', { resource: DOCS_API, scope: 'openid docs:read' }))
+      .access_token;
+    const narrow = await get('/write/doc', readOnly, 'POST');
+    expect(narrow.status).toBe(403);
+    expect(narrow.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(narrow.headers.get('www-authenticate')).toContain('scope="docs:write"');
     // The same user writes with their own token.
     expect((await get('/write/doc', await ownToken(), 'POST')).status).toBe(200);
   });

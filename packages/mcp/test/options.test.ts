@@ -53,6 +53,22 @@ describe('protectMcpServer options', () => {
     ).toThrow(TypeError);
   });
 
+  it.each([
+    ['no record', undefined],
+    ['a Map', new Map([['echo', { enabled: true, handler: () => ({ content: [] }) }]])],
+    ['entries of another shape', { echo: { callback: () => ({ content: [] }) } }],
+  ])('fails closed when the SDK keeps its tools as %s', (_what, kept) => {
+    const changed = () => {
+      const server = serverWith('echo')();
+      (server as unknown as { _registeredTools: unknown })._registeredTools = kept;
+      return server;
+    };
+    expect(() => protectMcpServer(changed, base())).toThrow(/keeps no _registeredTools record/);
+    expect(() => protectMcpServer(changed, { ...base(), tools: {} })).toThrow(
+      /keeps no _registeredTools record/,
+    );
+  });
+
   it('places the RFC 9728 metadata URL before the resource path', () => {
     expect(protectedResourceMetadataUrl('https://mcp.example/mcp')).toBe(
       'https://mcp.example/.well-known/oauth-protected-resource/mcp',

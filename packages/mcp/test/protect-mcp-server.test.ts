@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_ERROR_META_KEY } from '../src/index';
-import { type McpFixture, startMcpFixture } from './support/mcp-fixture';
+import { type McpFixture, seenByTools, startMcpFixture } from './support/mcp-fixture';
 import { MemoryOAuthProvider } from './support/memory-oauth-provider';
 import { authorizeInBrowser } from './support/scripted-browser';
 
@@ -79,6 +79,20 @@ describe('protectMcpServer', () => {
 
     const events = fixture.audit.events.filter((event) => event.tool === 'list_events');
     expect(events.map((event) => [event.sub, event.outcome])).toContainEqual(['alice', 'allow']);
+    await client.close();
+  });
+
+  it('hands a tool no credential: neither authInfo nor the Authorization header of the request', async () => {
+    const { access_token: token } = await mcpToken('alice@acme', 'openid calendar:read');
+    const { client } = await clientWithToken(token);
+    const who = await client.callTool({ name: 'whoami', arguments: {} });
+    expect(textOf(who)).toBe('alice via agentgate-agent');
+    const extra = seenByTools.extra as { authInfo?: unknown; requestInfo?: { headers?: object } };
+    expect(extra.authInfo).toBeUndefined();
+    // The SDK copies every request header into extra.requestInfo; the bearer token must not be among them.
+    expect(extra.requestInfo?.headers).toEqual(expect.any(Object));
+    expect(extra.requestInfo?.headers).not.toHaveProperty('authorization');
+    expect(JSON.stringify(extra)).not.toContain(token);
     await client.close();
   });
 
@@ -197,7 +211,7 @@ describe('protectMcpServer', () => {
     await client.close();
   });
 
-  it("refuses another user's MCP session id", async () => {
+  it("refuses another user's (or another client's) MCP session id", async () => {
     const alice = await clientWithToken((await mcpToken('alice@acme', 'openid calendar:read')).access_token);
     const sessionId = (alice.client.transport as StreamableHTTPClientTransport).sessionId ?? '';
     expect(sessionId).not.toBe('');
@@ -219,6 +233,28 @@ describe('protectMcpServer', () => {
       }),
     });
     expect(response.status).toBe(404);
+
+    // The same user through another client (registered on its own) cannot take the session over either.
+    const other = await signedInClient('alice@acme');
+    const otherToken = other.provider.tokens()?.access_token ?? '';
+    const takeover = await fetch(fixture.resource, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${otherToken}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 4,
+        method: 'tools/call',
+        params: { name: 'whoami', arguments: {} },
+      }),
+    });
+    expect(takeover.status).toBe(404);
+    await other.client.close();
     await alice.client.close();
   });
 

@@ -114,8 +114,8 @@ function nonNegativeInteger(name: string, value: unknown, fallback: number): num
 /**
  * Creates an on-behalf-of client: the user's access token (`session.subjectToken()`) is exchanged (RFC 8693,
  * `audience` = the API, `requested_token_type` access token) for a short-lived token whose `sub` is the user and
- * whose `act.sub` is this client. Scopes only narrow. Tokens are cached per issuer, user, tenant, audience and
- * scope set, with single-flight loading, like the token vault's.
+ * whose `act.sub` is this client. Scopes only narrow. Tokens are cached per issuer, user, tenant, audience,
+ * scope set and the scopes of the user's token, with single-flight loading, like the token vault's.
  *
  * @example
  * const api = createOnBehalfOf({ issuer, clientId: 'agentgate-agent', clientSecret, audience: 'https://api.acme.example/' });
@@ -233,7 +233,9 @@ export function createOnBehalfOf(options: OnBehalfOfOptions): OnBehalfOf {
         userIssuer: session.user.iss,
         sub: session.user.sub,
         tenant: session.tenant,
-        connection: label,
+        // What the exchange grants is bounded by the subject token's scopes: a token of the same user holding
+        // fewer scopes must not be served one exchanged from a broader token.
+        connection: JSON.stringify([label, ...[...new Set(session.scopes)].sort()]),
         loginHint: undefined,
       },
       scopes,

@@ -136,6 +136,19 @@ describe('createOnBehalfOf', () => {
     expect(third.accessToken).toBe(first.accessToken);
   });
 
+  it('never serves a token of the same user holding fewer scopes one exchanged from a broader token', async () => {
+    const delegation = onBehalfOf();
+    const broad = await userSession();
+    const narrow = await createAccessTokenVerifier({ issuer: dev.issuer, audience: DOCS_API }).verify(
+      (await dev.login('alice@acme', { resource: DOCS_API, scope: 'openid docs:write' })).access_token,
+    );
+    expect(narrow.session.scopes).not.toContain('docs:read');
+    await delegation.getToken(broad, { scopes: ['docs:read'] });
+    await expect(delegation.getToken(narrow.session, { scopes: ['docs:read'] })).rejects.toMatchObject({
+      code: 'INSUFFICIENT_SCOPE',
+    });
+  });
+
   it('attaches the delegated token through a guard of kind vault', async () => {
     const gate = createGate({ audit: memoryAudit() });
     const guard = onBehalfOf().guard({ scopes: ['docs:read'] });

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { readBodyText } from './read-body';
+import { applyRegistrationPolicy } from './registration-policy';
 
 const cibaGrantType = 'urn:openid:params:grant-type:ciba';
 
@@ -48,19 +49,6 @@ function audienceToResource(parameters: Parameters): Parameters {
 }
 
 /**
- * MCP clients register with the scopes they will request (RFC 7591 `scope`), API scopes included.
- * oidc-provider checks a client's `scope` against its own (OIDC) scopes only and restricts nothing else
- * with it, so API scopes are dropped from the registration; resource servers still decide what a token gets.
- */
-function registrationScopes(body: unknown, staticScopes: ReadonlySet<string>): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const { scope, ...rest } = body as Record<string, unknown>;
-  if (typeof scope !== 'string') return body;
-  const kept = scope.split(' ').filter((value) => staticScopes.has(value));
-  return kept.length > 0 ? { ...rest, scope: kept.join(' ') } : rest;
-}
-
-/**
  * Auth0 compatibility and polling discipline in front of oidc-provider:
  * - JSON bodies on the token and backchannel endpoints become the form body oidc-provider parses;
  * - `audience` becomes `resource` (body and `/authorize` query);
@@ -71,7 +59,7 @@ export function createRequestNormalizer(options: {
   backchannelPath: string;
   authorizationPath: string;
   intervalSeconds: number;
-  /** Dynamic client registration (RFC 7591); see {@link registrationScopes}. */
+  /** Dynamic client registration (RFC 7591); see {@link applyRegistrationPolicy}. */
   registrationPath?: string;
   /** The provider's own (OIDC) scopes; default `openid offline_access profile email`. */
   staticScopes?: readonly string[];
@@ -81,25 +69,27 @@ export function createRequestNormalizer(options: {
   const staticScopes = new Set(options.staticScopes ?? ['openid', 'offline_access', 'profile', 'email']);
 
   return async (ctx, next) => {
-    if (
-      ctx.method === 'POST' &&
-      options.registrationPath !== undefined &&
-      ctx.path === options.registrationPath &&
-      typeof ctx.is('application/json') === 'string'
-    ) {
+    if (ctx.method === 'POST' && ctx.path === options.registrationPath) {
+      const refuse = (body: { error: string; error_description: string }) => {
+        ctx.status = 400;
+        ctx.body = body;
+      };
+      if (typeof ctx.is('application/json') !== 'string') {
+        return refuse({ error: 'invalid_request', error_description: 'the registration must be JSON' });
+      }
       const text = await readBodyText(ctx.req);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
-        ctx.status = 400;
-        ctx.body = {
+        return refuse({
           error: 'invalid_request',
           error_description: 'the JSON request body could not be parsed',
-        };
-        return;
+        });
       }
-      (ctx.req as unknown as { body: unknown }).body = registrationScopes(parsed, staticScopes);
+      const checked = applyRegistrationPolicy(parsed, staticScopes);
+      if ('refused' in checked) return refuse(checked.refused);
+      (ctx.req as unknown as { body: unknown }).body = checked.body;
       return next();
     }
 

@@ -1,5 +1,5 @@
-// The docs API on Express, in its own Node process: vitest's module hooks resolve `is-promise` (used by
-// Express's router) to its ESM build, which breaks Express inside the test process.
+// The docs API on Express, in its own Node process: inside the vitest process Express's router still answers
+// 500 ("Cannot set headers after they are sent") — checked again after the `module` condition was removed.
 import express from 'express';
 import { type ApiCaller, createAccessTokenVerifier, protectApi } from '../../src/index';
 
@@ -15,6 +15,7 @@ const describeCaller = (caller: ApiCaller) => ({
   user: caller.user.sub,
   actor: caller.actor?.sub ?? null,
   scopes: caller.scopes,
+  sessionScopes: caller.session.scopes,
 });
 
 const app = express();

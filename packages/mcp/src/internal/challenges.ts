@@ -1,26 +1,10 @@
+import { bearerChallenge } from '@agentgate/identity';
+
 /** An HTTP answer the MCP endpoint gives before the transport sees the request. */
 export interface HttpAnswer {
   status: number;
   headers: Record<string, string>;
   body: unknown;
-}
-
-/** Quoted-string value of an auth-param (RFC 9110 §11.2): no quotes, backslashes or control characters. */
-function quoted(value: string): string {
-  let text = '';
-  for (const character of value) {
-    if (character === '"' || character === '\\') continue;
-    const code = character.codePointAt(0) ?? 0;
-    text += code < 0x20 || code === 0x7f ? ' ' : character;
-  }
-  return `"${text}"`;
-}
-
-function challenge(parameters: Record<string, string | undefined>): string {
-  const pairs = Object.entries(parameters).filter(
-    (entry): entry is [string, string] => entry[1] !== undefined,
-  );
-  return `Bearer ${pairs.map(([name, value]) => `${name}=${quoted(value)}`).join(', ')}`;
 }
 
 /**
@@ -35,7 +19,7 @@ export function unauthorized(
   return {
     status: 401,
     headers: {
-      'www-authenticate': challenge({
+      'www-authenticate': bearerChallenge({
         ...(refused ? { error: 'invalid_token', error_description: refused.description } : {}),
         scope,
         resource_metadata: resourceMetadataUrl,
@@ -57,7 +41,7 @@ export function insufficientScope(
   return {
     status: 403,
     headers: {
-      'www-authenticate': challenge({
+      'www-authenticate': bearerChallenge({
         error: 'insufficient_scope',
         error_description: description,
         scope,

@@ -16,28 +16,63 @@ export interface GuardedHandlerOptions {
   stepUpUrl?: StepUpUrl;
 }
 
-type Extra = { authInfo?: AuthInfo; requestId?: unknown; signal?: AbortSignal } & Record<string, unknown>;
+type Extra = {
+  authInfo?: AuthInfo;
+  requestId?: unknown;
+  signal?: AbortSignal;
+  requestInfo?: { headers?: Record<string, unknown> } & Record<string, unknown>;
+} & Record<string, unknown>;
+
+/** Request headers that carry credentials: the SDK copies every header into `extra.requestInfo`. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/** The SDK's `extra` without the credentials of the request: no `authInfo`, no credential headers. */
+function withoutCredentials(extra: Extra): Record<string, unknown> {
+  const { authInfo: _token, requestInfo, ...rest } = extra;
+  if (requestInfo === undefined) return rest;
+  const headers = Object.fromEntries(
+    Object.entries(requestInfo.headers ?? {}).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+  );
+  return { ...rest, requestInfo: { ...requestInfo, headers } };
+}
 type Handler = (...parameters: unknown[]) => CallToolResult | Promise<CallToolResult>;
 
 /**
  * Replaces a registered tool's handler with one that runs the original through `gate.run`: the session comes
  * from the verified bearer token of this request (never from arguments), the arguments the SDK validated are
  * snapshotted, digested and guarded, and the original handler gets exactly that snapshot. Decisions become MCP
- * results (`gateErrorResult`); the handler's `extra` loses `authInfo`, so no tool sees the bearer token.
+ * results (`gateErrorResult`); the handler's `extra` loses `authInfo` and the request's credential headers, so
+ * no tool sees the bearer token.
  */
 export function guardToolHandler(tool: RegisteredTool, options: GuardedHandlerOptions): void {
-  const original = tool.handler as unknown as Handler;
+  let guarded = guard(tool, tool.handler, options);
+  // `tool.update({ callback })` sets `handler` again: the new callback is guarded the same way.
+  Object.defineProperty(tool, 'handler', {
+    enumerable: true,
+    get: () => guarded,
+    set: (next: unknown) => {
+      guarded = guard(tool, next, options);
+    },
+  });
+}
+
+function guard(
+  tool: RegisteredTool,
+  handler: unknown,
+  options: GuardedHandlerOptions,
+): RegisteredTool['handler'] {
+  const original = handler as Handler;
   if (typeof original !== 'function') {
     throw new TypeError(
       `protectMcpServer: tool '${options.name}' is a task tool; only plain tools can be protected`,
     );
   }
-  const takesArguments = tool.inputSchema !== undefined;
   const guarded: Handler = async (...parameters) => {
+    const takesArguments = tool.inputSchema !== undefined;
     const extra = (parameters[takesArguments ? 1 : 0] ?? {}) as Extra;
     const args = takesArguments ? parameters[0] : {};
     const session = extra.authInfo ? sessionOfRequest.get(extra.authInfo) : undefined;
-    const { authInfo: _token, ...toolExtra } = extra;
+    const toolExtra = withoutCredentials(extra);
     try {
       return await options.gate.run(
         {
@@ -68,5 +103,5 @@ export function guardToolHandler(tool: RegisteredTool, options: GuardedHandlerOp
       throw error;
     }
   };
-  tool.handler = guarded as unknown as RegisteredTool['handler'];
+  return guarded as unknown as RegisteredTool['handler'];
 }

@@ -27,11 +27,15 @@ export interface McpFixture {
   close(): Promise<void>;
 }
 
+/** What `whoami` last received as the SDK's `extra` (to prove no credential reaches a tool). */
+export const seenByTools: { extra?: unknown } = {};
+
 /** Calendar and document tools, as an application registers them on an McpServer. */
 function buildServer(): McpServer {
   const server = new McpServer({ name: 'agentgate-test', version: '1.0.0' });
   const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
-  server.registerTool('whoami', { description: 'Who the tool acts for' }, () => {
+  server.registerTool('whoami', { description: 'Who the tool acts for' }, (extra) => {
+    seenByTools.extra = extra;
     const call = currentCall();
     return text(`${call?.session.user.sub} via ${call?.session.agent?.clientId}`);
   });
