@@ -80,6 +80,22 @@ describe('dev-server pages over HTTP', () => {
     expectSharedTemplate(await connections.text());
   });
 
+  it('sends the same strict headers with the error pages: the provider error page and the body-too-large page', async () => {
+    const providerError = await fetch(server.url('/authorize?client_id=nope&response_type=code'));
+    expect(providerError.status).toBe(400);
+    expectPageHeaders(providerError);
+    expectSharedTemplate(await providerError.text());
+
+    const tooLarge = await fetch(server.url('/inbox'), {
+      method: 'POST',
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      body: `a=${'x'.repeat(80 * 1024)}`,
+    });
+    expect(tooLarge.status).toBe(413);
+    expectPageHeaders(tooLarge);
+    expectSharedTemplate(await tooLarge.text());
+  });
+
   it('shows no notice for a done value it does not know', async () => {
     const browser = new PageSession();
     const { response } = await browser.signIn(

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { escapeHtml, page } from './html';
+import { escapeHtml, page, setPageHeaders } from './html';
 import { bodyLimitBytes, discardRest, RequestBodyTooLarge, readChunkedBodyUpFront } from './read-body';
 
 /**
@@ -35,6 +35,7 @@ async function refuse(ctx: Parameters<Middleware>[0]): Promise<void> {
   ctx.set('Connection', 'close');
   if (ctx.accepts('json', 'html') === 'html') {
     ctx.type = 'html';
+    setPageHeaders(ctx);
     ctx.body = page('Request too large', `<p class="error">${escapeHtml(description)}.</p>`);
     return;
   }

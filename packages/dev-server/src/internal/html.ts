@@ -1,5 +1,7 @@
+import type { Context } from 'koa';
 import { escapeHtml } from './pages/escape-html';
 import { renderDevPage } from './pages/render-dev-page';
+import { pageCsp } from './pages/send-dev-page';
 import { devPageStylesPath } from './pages/styles';
 
 export { escapeHtml };
@@ -17,4 +19,11 @@ export function page(title: string, body: string): string {
       '<div class="site-header"><div class="site-header-inner"><a class="brand" href="/">AgentGate dev server</a></div></div>',
     stylesheetHref: devPageStylesPath,
   });
+}
+
+/** The headers every dev-server page carries, for pages written without `sendDevPage` (error pages). */
+export function setPageHeaders(ctx: Pick<Context, 'set'>): void {
+  ctx.set('Content-Security-Policy', pageCsp({ formsStayOnSite: true }));
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Cache-Control', 'no-store');
 }

@@ -12,7 +12,7 @@ import {
   richAuthorizationRequestTypes,
 } from './authorization-details';
 import type { FirstPartyResources } from './first-party-resources';
-import { escapeHtml, page } from './html';
+import { escapeHtml, page, setPageHeaders } from './html';
 import { createMemoryAdapterFactory } from './memory-adapter';
 import { delegationClaims } from './on-behalf-of-claims';
 import { pagesClientId, signInCallbackPath } from './page-sign-in';
@@ -216,6 +216,7 @@ export function createProviderConfiguration(options: ProviderConfigOptions): Con
     },
     async renderError(ctx: KoaContextWithOIDC, out: { error?: string; error_description?: string }) {
       ctx.type = 'html';
+      setPageHeaders(ctx);
       ctx.body = page(
         'Something went wrong',
         `<p class="error">${escapeHtml(out.error)}</p><p>${escapeHtml(out.error_description)}</p>`,
