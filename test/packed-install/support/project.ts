@@ -3,7 +3,7 @@
  * manifests (the versions a project outside the workspace installs).
  */
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -60,9 +60,38 @@ export function expectSuccess(outcome: Outcome, what: string): void {
   }
 }
 
-/** `npm install` of tarballs and registry packages, as a user runs it (npm's cache first, no audit, no fund). */
-export function npmInstall(project: string, specs: string[]): Promise<Outcome> {
-  return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], project, 300_000);
+/**
+ * `npm install` of tarballs and registry packages, as a user runs it (npm's cache first, no audit, no fund).
+ *
+ * The AgentGate tarballs go into the project's manifest as `file:` dependencies with an `overrides` entry each
+ * (`"$@agentgate/core"`: "use my dependency's spec"), so the tarballs' own `@agentgate/*` dependencies (`0.1.0`)
+ * resolve to the same files. Without the overrides npm first asks the registry for every `@agentgate/*` package a
+ * tarball depends on — packages that are not published yet — and waits out its retries for each.
+ */
+export async function npmInstall(project: string, specs: string[]): Promise<Outcome> {
+  const manifestPath = join(project, 'package.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+    dependencies?: Record<string, string>;
+    overrides?: Record<string, string>;
+  };
+  const registrySpecs: string[] = [];
+  for (const spec of specs) {
+    const tarball = /agentgate-([a-z-]+?)-\d+\.\d+\.\d+[^/]*\.tgz$/.exec(spec);
+    if (!tarball) {
+      registrySpecs.push(spec);
+      continue;
+    }
+    const name = `@agentgate/${tarball[1]}`;
+    manifest.dependencies = { ...manifest.dependencies, [name]: `file:${spec}` };
+    manifest.overrides = { ...manifest.overrides, [name]: `$${name}` };
+  }
+  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', ...registrySpecs],
+    project,
+    300_000,
+  );
 }
 
 /** A workspace manifest: `packages/<name>/package.json`, or the root's for `'.'`. */
