@@ -56,22 +56,36 @@ export function isAgentGateResult(value: unknown): value is AgentGateToolResult 
 
 const isStringList = (value: unknown): boolean =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isStringRecord = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.values(value).every((item) => typeof item === 'string');
 
-/** The facts core's types promise for a code are there, so narrowing on `code` only types what can be read. */
+/**
+ * The facts core's types promise for a code are there, so narrowing on `code` only types what can be read. The same
+ * checks as core's `isGateDenied` / `isGateInterrupt`, which this browser-safe entry cannot import.
+ */
 function hasPromisedDetails(code: string, details: unknown): boolean {
   if (typeof details !== 'object' || details === null || Array.isArray(details)) return false;
   const facts = details as Record<string, unknown>;
   switch (code) {
     case 'CONNECTION_REQUIRED':
-      return typeof facts.connection === 'string' && isStringList(facts.requiredScopes);
+      return (
+        typeof facts.connection === 'string' &&
+        isStringList(facts.requiredScopes) &&
+        (facts.connectUrl === undefined || typeof facts.connectUrl === 'string')
+      );
     case 'STEP_UP_REQUIRED':
-      return typeof facts.authorizationParams === 'object' && facts.authorizationParams !== null;
+      return isStringRecord(facts.authorizationParams);
     case 'INSUFFICIENT_SCOPE':
       return isStringList(facts.missing) && isStringList(facts.required);
     case 'INVALID_ARGUMENTS':
       return Array.isArray(facts.issues);
     case 'RATE_LIMITED':
-      return typeof facts.retryAfter === 'number';
+      return (
+        typeof facts.retryAfter === 'number' && Number.isFinite(facts.retryAfter) && facts.retryAfter >= 0
+      );
     default:
       return true;
   }

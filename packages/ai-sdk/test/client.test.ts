@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GateDenied, GateInterrupt } from '@agentgate/core';
+import { GateDenied, GateInterrupt, isGateDenied, isGateInterrupt } from '@agentgate/core';
 import { describe, expect, it } from 'vitest';
 import { isAgentGateInterrupt, isAgentGateResult } from '../src/client';
 import { toAgentGateResult } from '../src/index';
@@ -50,6 +50,46 @@ describe('isAgentGateResult', () => {
     ],
   ])('refuses %s', (_what, value) => {
     expect(isAgentGateResult(value)).toBe(false);
+  });
+
+  it.each([
+    [
+      'CONNECTION_REQUIRED with a non-string connectUrl',
+      'interrupt',
+      'CONNECTION_REQUIRED',
+      { connection: 'g', requiredScopes: [], connectUrl: 7 },
+    ],
+    [
+      'CONNECTION_REQUIRED with its facts',
+      'interrupt',
+      'CONNECTION_REQUIRED',
+      { connection: 'g', requiredScopes: ['a'] },
+    ],
+    [
+      'STEP_UP_REQUIRED with a non-string param',
+      'interrupt',
+      'STEP_UP_REQUIRED',
+      { authorizationParams: { max_age: 0 } },
+    ],
+    [
+      'STEP_UP_REQUIRED with string params',
+      'interrupt',
+      'STEP_UP_REQUIRED',
+      { authorizationParams: { acr_values: 'x' } },
+    ],
+    ['RATE_LIMITED with a negative retryAfter', 'denied', 'RATE_LIMITED', { retryAfter: -1 }],
+    [
+      'RATE_LIMITED with an infinite retryAfter',
+      'denied',
+      'RATE_LIMITED',
+      { retryAfter: Number.POSITIVE_INFINITY },
+    ],
+    ['RATE_LIMITED with a retryAfter', 'denied', 'RATE_LIMITED', { retryAfter: 3 }],
+  ])('agrees with core on %s', (_what, kind, code, details) => {
+    const decision = { kind, code, message: 'x', details };
+    expect(isAgentGateResult({ agentgate: decision })).toBe(
+      isGateDenied(decision) || isGateInterrupt(decision),
+    );
   });
 
   it('is browser-safe: the client entry imports nothing at run time', () => {

@@ -5,17 +5,12 @@ import {
   GateDenied,
   type Guard,
   getCredential,
-  SentSecrets,
-  sleep,
 } from '@agentgate/core';
 import * as client from 'openid-client';
 import { TokenExchangeFailed } from './errors';
-import { toExchangeFailed } from './internal/exchange-client';
+import { createExchangeClient } from './internal/exchange-client';
 import { assertSession } from './internal/requests';
 import { TokenCache, tokenKey } from './internal/token-cache';
-
-const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 /** Options of {@link createOnBehalfOf}. */
 export interface OnBehalfOfOptions {
@@ -151,78 +146,39 @@ export function createOnBehalfOf(options: OnBehalfOfOptions): OnBehalfOf {
     now,
     skewSeconds: nonNegativeInteger('skewSeconds', options.skewSeconds, 30),
   });
-  const baseFetch = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const baseFetch = options.fetch ?? fetch;
   const label = `api:${audience}`;
-  let discovered: Promise<client.Configuration> | undefined;
-
-  const configuration = async (signal: AbortSignal, sent: SentSecrets) => {
-    discovered ??= client
-      .discovery(new URL(issuer), clientId, undefined, client.ClientSecretPost(clientSecret), {
-        [client.customFetch]: (url, init) => baseFetch(url, init as RequestInit),
-        timeout: timeoutMs / 1000,
-        ...(options.allowInsecureRequests ? { execute: [client.allowInsecureRequests] } : {}),
-      })
-      .catch((error: unknown) => {
-        discovered = undefined;
-        throw error;
-      });
-    const base = await discovered;
-    const config = new client.Configuration(
-      base.serverMetadata(),
-      clientId,
-      undefined,
-      client.ClientSecretPost(clientSecret),
-    );
-    config.timeout = timeoutMs / 1000;
-    config[client.customFetch] = (url, init) => {
-      sent.record(init as RequestInit);
-      return baseFetch(url, {
-        ...(init as RequestInit),
-        signal: AbortSignal.any([signal, ...(init.signal ? [init.signal] : [])]),
-      });
-    };
-    if (options.allowInsecureRequests) client.allowInsecureRequests(config);
-    return config;
-  };
+  const exchangeClient = createExchangeClient({
+    issuer,
+    clientId,
+    clientAuthentication: client.ClientSecretPost(clientSecret),
+    clientSecret,
+    dialect: 'rfc8693',
+    retries,
+    timeoutMs,
+    allowInsecureRequests: options.allowInsecureRequests === true,
+    fetch: (url, init) => baseFetch(url, init as RequestInit),
+  });
 
   const exchange = async (session: AgentSession, scopes: readonly string[], signal: AbortSignal) => {
     const subjectToken = await session.subjectToken({ type: 'access_token', signal });
-    const sent = new SentSecrets([subjectToken, clientSecret]);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const response = await client.genericGrantRequest(await configuration(signal, sent), TOKEN_EXCHANGE, {
-          subject_token: subjectToken,
-          subject_token_type: ACCESS_TOKEN_TYPE,
-          requested_token_type: ACCESS_TOKEN_TYPE,
-          audience,
-          scope: scopes.join(' '),
-        });
-        const granted =
-          typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : [...scopes];
-        if (
-          response.token_type?.toLowerCase() !== 'bearer' ||
-          granted.some((scope) => !scopes.includes(scope))
-        ) {
-          throw new TokenExchangeFailed(`on-behalf-of exchange for ${audience} returned an unusable token`, {
-            connection: label,
-            failure: 'failed',
-          });
-        }
-        const nowSeconds = Math.floor(now() / 1000);
-        return {
-          accessToken: response.access_token,
-          expiresAt: typeof response.expires_in === 'number' ? nowSeconds + response.expires_in : undefined,
-          scopes: granted,
-          connection: label,
-        };
-      } catch (error) {
-        const failed = TokenExchangeFailed.isInstance(error)
-          ? error
-          : toExchangeFailed('rfc8693', label, error, signal, attempt, sent);
-        if (failed.failure !== 'unavailable' || attempt > retries) throw failed;
-        await sleep(50 * 2 ** (attempt - 1), signal);
-      }
+    const issued = await exchangeClient.exchange(
+      { connection: label, audience, scopes, subjectToken, subjectTokenType: 'access_token' },
+      signal,
+    );
+    if (issued.scopes.some((scope) => !scopes.includes(scope))) {
+      throw new TokenExchangeFailed(`on-behalf-of exchange for ${audience} returned an unusable token`, {
+        connection: label,
+        failure: 'failed',
+      });
     }
+    const nowSeconds = Math.floor(now() / 1000);
+    return {
+      accessToken: issued.accessToken,
+      expiresAt: issued.expiresIn === undefined ? undefined : nowSeconds + issued.expiresIn,
+      scopes: issued.scopes,
+      connection: label,
+    };
   };
 
   const keyOf = (session: AgentSession, scopes: readonly string[]) =>

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
-import { escapeHtml, page, setPageHeaders } from './html';
+import { page, setPageHeaders } from './html';
+import { escapeHtml } from './pages/escape-html';
 import { bodyLimitBytes, discardRest, RequestBodyTooLarge, readChunkedBodyUpFront } from './read-body';
 
 /**

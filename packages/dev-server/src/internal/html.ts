@@ -1,10 +1,7 @@
 import type { Context } from 'koa';
-import { escapeHtml } from './pages/escape-html';
 import { renderDevPage } from './pages/render-dev-page';
 import { pageCsp } from './pages/send-dev-page';
 import { devPageStylesPath } from './pages/styles';
-
-export { escapeHtml };
 
 /**
  * A complete page in the shared template (banner, header with the home link, styles) for callers

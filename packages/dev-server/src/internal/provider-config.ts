@@ -12,10 +12,11 @@ import {
   richAuthorizationRequestTypes,
 } from './authorization-details';
 import type { FirstPartyResources } from './first-party-resources';
-import { escapeHtml, page, setPageHeaders } from './html';
+import { page, setPageHeaders } from './html';
 import { createMemoryAdapterFactory } from './memory-adapter';
 import { delegationClaims } from './on-behalf-of-claims';
 import { pagesClientId, signInCallbackPath } from './page-sign-in';
+import { escapeHtml } from './pages/escape-html';
 
 export const loa1 = 'urn:agentgate:loa:1';
 export const loa2 = 'urn:agentgate:loa:2';

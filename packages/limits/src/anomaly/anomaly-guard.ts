@@ -16,7 +16,7 @@ import {
   assertPositiveInteger,
   assertStore,
 } from '../internal/validate';
-import { fixedWindow, ttlMsOf } from '../internal/windows';
+import { fixedWindow, readClock, ttlMsOf } from '../internal/windows';
 import { type Baseline, emptyBaseline, fold, isBaseline, type Observation } from './baseline';
 import { resolveRules } from './resolve-rules';
 import { evaluate, strongest } from './rules';
@@ -108,12 +108,7 @@ export function anomaly<Args = unknown>(options: AnomalyOptions<Args>): AnomalyG
 
   async function check(context: GuardContext<Args>): Promise<void> {
     const { session, tool, args } = context;
-    const nowMs = now();
-    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) {
-      throw new GateDenied('GUARD_FAILED', `${name}: the clock did not return epoch milliseconds`, {
-        guard: name,
-      });
-    }
+    const nowMs = readClock(name, now);
     const subject = sha256Hex(canonicalJson(subjectOf(name, session)));
     const observation: Observation = { tool: tool.name, hour: new Date(nowMs).getUTCHours() };
     if (rules.rate !== undefined) {

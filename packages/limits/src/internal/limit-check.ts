@@ -2,7 +2,7 @@ import { describeThrown, GateDenied, type GuardContext, type LimitStore } from '
 import type { LimitKey } from '../limit-key';
 import type { OnStoreError } from '../on-store-error';
 import { counterKey } from './counter-key';
-import { retryAfterSeconds, ttlMsOf, type Window } from './windows';
+import { readClock, retryAfterSeconds, ttlMsOf, type Window } from './windows';
 
 /** What one limit guard needs to decide a call. */
 export interface LimitCheck<Args> {
@@ -30,12 +30,7 @@ export async function chargeOrDeny<Args>(
   context: GuardContext<Args>,
   check: LimitCheck<Args>,
 ): Promise<void> {
-  const nowMs = check.now();
-  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) {
-    throw new GateDenied('GUARD_FAILED', `${check.name}: the clock did not return epoch milliseconds`, {
-      guard: check.name,
-    });
-  }
+  const nowMs = readClock(check.name, check.now);
   const window = check.windowOf(nowMs);
   const key = await counterKey(check.name, check.key, context, window.startMs);
   let admitted: unknown;

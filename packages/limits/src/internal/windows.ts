@@ -1,3 +1,5 @@
+import { GateDenied } from '@agentgate/core';
+
 /** A span of time a counter covers: `[startMs, endMs)`. */
 export interface Window {
   readonly startMs: number;
@@ -43,4 +45,17 @@ export function ttlMsOf(window: Window, nowMs: number): number {
   return (
     Math.max(1, Math.ceil(window.endMs - nowMs)) + Math.min(SKEW_GRACE_MS, window.endMs - window.startMs)
   );
+}
+
+/**
+ * Reads a guard's clock: epoch milliseconds, or a `GUARD_FAILED` denial (a broken clock never decides a window).
+ *
+ * @throws GateDenied `GUARD_FAILED` when the clock returns anything but a finite number
+ */
+export function readClock(guard: string, now: () => number): number {
+  const nowMs = now();
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) {
+    throw new GateDenied('GUARD_FAILED', `${guard}: the clock did not return epoch milliseconds`, { guard });
+  }
+  return nowMs;
 }

@@ -41,6 +41,26 @@ describe('exchangeParameters', () => {
     });
   });
 
+  it('asks for an access token to the API itself when given an audience (on-behalf-of)', () => {
+    expect(
+      exchangeParameters('rfc8693', {
+        ...request,
+        subjectTokenType: 'access_token',
+        audience: 'https://api.acme.example/',
+      }),
+    ).toEqual({
+      grantType: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      requestedTokenType: 'urn:ietf:params:oauth:token-type:access_token',
+      parameters: {
+        subject_token: 'subject',
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: 'https://api.acme.example/',
+        scope: 'events.read events.write',
+      },
+    });
+  });
+
   it("uses Auth0's grant, token type and connection parameter in the auth0 dialect", () => {
     expect(
       exchangeParameters('auth0', { ...request, subjectTokenType: 'access_token', loginHint: 'alice' }),

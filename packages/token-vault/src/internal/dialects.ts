@@ -24,6 +24,11 @@ export interface ExchangeRequest {
   subjectTokenType: 'access_token' | 'refresh_token';
   /** Auth0 dialect: the user's id at the issuer, sent as `login_hint`. */
   loginHint?: string;
+  /**
+   * RFC 8693 dialect, on-behalf-of: the API (resource audience) to get an access token for, instead of the
+   * connection's token; `connection` then only names the exchange in errors.
+   */
+  audience?: string;
 }
 
 /** The grant type and body parameters of one exchange in the dialect's words. */
@@ -48,13 +53,15 @@ export function exchangeParameters(
       },
     };
   }
+  const requestedTokenType =
+    request.audience === undefined ? CONNECTION_ACCESS_TOKEN_TYPE : SUBJECT_TOKEN_TYPES.access_token;
   return {
     grantType: TOKEN_EXCHANGE_GRANT_TYPE,
-    requestedTokenType: CONNECTION_ACCESS_TOKEN_TYPE,
+    requestedTokenType,
     parameters: {
       ...common,
-      requested_token_type: CONNECTION_ACCESS_TOKEN_TYPE,
-      audience: `${CONNECTION_TARGET_PREFIX}${request.connection}`,
+      requested_token_type: requestedTokenType,
+      audience: request.audience ?? `${CONNECTION_TARGET_PREFIX}${request.connection}`,
     },
   };
 }

@@ -20,7 +20,21 @@ export interface ExchangeClient {
 
 const BACKOFF_BASE_MS = 50;
 
-export function createExchangeClient(options: ResolvedOptions): ExchangeClient {
+/** What the exchange client reads of the options (the vault's, or those the on-behalf-of client builds). */
+export type ExchangeClientOptions = Pick<
+  ResolvedOptions,
+  | 'issuer'
+  | 'clientId'
+  | 'clientAuthentication'
+  | 'clientSecret'
+  | 'dialect'
+  | 'retries'
+  | 'timeoutMs'
+  | 'allowInsecureRequests'
+  | 'fetch'
+>;
+
+export function createExchangeClient(options: ExchangeClientOptions): ExchangeClient {
   let discovered: Promise<client.Configuration> | undefined;
 
   /** The vault's fetch with the caller's signal wired in; `sent` records the secrets each request carries. */

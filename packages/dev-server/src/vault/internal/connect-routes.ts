@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { CsrfTokens } from '../../internal/csrf';
 import { safeReturnTo } from '../../internal/page-sign-in';
-import { notice, scopeList } from '../../internal/pages/components';
+import { notice, postButton, scopeList } from '../../internal/pages/components';
 import { escapeHtml } from '../../internal/pages/escape-html';
 import { pageSiteOf } from '../../internal/pages/page-state';
 import { builtInScopeDescriptions } from '../../internal/pages/scope-descriptions';
@@ -27,10 +27,12 @@ function connectForm(
   returnTo = '/connections',
   variant: 'primary' | 'secondary' = 'primary',
 ): string {
-  return `<form method="post" action="/connections/${escapeHtml(connection)}/connect">
-<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
-<input type="hidden" name="scopes" value="${escapeHtml(scopes.join(' '))}">
-<input type="hidden" name="return_to" value="${escapeHtml(returnTo)}"><button type="submit" class="button button-${variant}">${escapeHtml(label)}</button></form>`;
+  return postButton({
+    action: `/connections/${connection}/connect`,
+    label,
+    variant,
+    fields: { csrf, scopes: scopes.join(' '), return_to: returnTo },
+  });
 }
 
 interface ConnectionView {
@@ -66,7 +68,7 @@ ${scopeList(connection.grantedScopes, describe)}
 ${more}
 <details class="confirm-disconnect"><summary>Disconnect ${escapeHtml(connection.displayName)}…</summary>
 <p>Agents lose access to ${escapeHtml(connection.displayName)} at once; the stored grant is revoked at the provider. You can connect again later.</p>
-<div class="actions"><form method="post" action="/connections/${name}/disconnect"><input type="hidden" name="csrf" value="${escapeHtml(connection.csrf)}"><button type="submit" class="button button-danger-solid">Yes, disconnect</button></form></div>
+<div class="actions">${postButton({ action: `/connections/${connection.name}/disconnect`, label: 'Yes, disconnect', variant: 'danger-solid', fields: { csrf: connection.csrf } })}</div>
 </details>
 </article>`;
 }
