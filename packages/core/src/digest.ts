@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Canonical JSON (in the spirit of RFC 8785): object keys sorted by UTF-16 code units, no whitespace, numbers and
@@ -58,7 +58,7 @@ function write(value: unknown, seen: Set<object>): string {
 
 /** SHA-256 of a text, lowercase hex. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex'); // one-shot: no Hash object per digest
 }
 
 /**

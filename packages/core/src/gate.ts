@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { raceAbort } from './abort';
 import { snapshotArgs } from './args-snapshot';
-import { type AuditLog, type AuditSink, createAuditLog } from './audit/audit-log';
-import type { AuditEventDraft, AuditOutcome, AuditPhase } from './audit/event';
+import { type AuditLog, type AuditSink, createAuditLog, decisionAppenderOf } from './audit/audit-log';
+import type { AuditEvent, AuditEventDraft, AuditOutcome, AuditPhase } from './audit/event';
+import type { DecisionFacts } from './audit/event-json';
 import { type ExecutionContext, runInCall } from './call-context';
 import { digestArgs } from './digest';
 import {
@@ -263,10 +264,17 @@ export function createGate(options: GateOptions): Gate {
     const record = (
       phase: AuditPhase,
       outcome: AuditOutcome,
-      extra: Partial<AuditEventDraft> = {},
+      extra: DecisionFacts = NO_DECISION_FACTS,
     ): Promise<unknown> => {
       if (!audit) return NOTHING_TO_RECORD;
-      // One draft shape for every event (absent facts `undefined`, which the log leaves out).
+      const appendDecision = decisionAppenderOf(audit);
+      if (appendDecision) {
+        // A log of ours: the event is built from the call's facts and this decision's, with no draft in between; with
+        // no observer to hand it to, the log may keep it without a copy.
+        const appended = appendDecision(base, phase, outcome, extra, observation === undefined);
+        return observation ? appended.then((event) => observation.auditEvent(event as AuditEvent)) : appended;
+      }
+      // Any other log: one draft shape for every event (absent facts `undefined`, which the log leaves out).
       const appended = audit.append({
         tool: base.tool,
         callId: base.callId,
@@ -427,7 +435,13 @@ export function createGate(options: GateOptions): Gate {
         }
         if (refusal === undefined) {
           phase?.end({ outcome: 'allow' });
-          await record('guard', 'allow', { guard: guard.name, ...annotations, ...argsRecord });
+          await record('guard', 'allow', {
+            guard: guard.name,
+            approvalId: annotations.approvalId,
+            connection: annotations.connection,
+            reason: annotations.reason,
+            args: argsRecord.args,
+          });
           return;
         }
         const interrupts = isInterruptCode(refusal.code);
@@ -544,7 +558,7 @@ export function createGate(options: GateOptions): Gate {
         for (const { guard, shadowed } of recovering) await runGuard(guard, shadowed);
         result = await attempt(false);
       }
-      await recordOutcome(record, 'executed', {});
+      await recordOutcome(record, 'executed', NO_DECISION_FACTS);
       return result;
     };
 
@@ -560,9 +574,9 @@ export function createGate(options: GateOptions): Gate {
   }
 
   async function recordOutcome(
-    record: (phase: AuditPhase, outcome: AuditOutcome, extra?: Partial<AuditEventDraft>) => Promise<unknown>,
+    record: (phase: AuditPhase, outcome: AuditOutcome, extra?: DecisionFacts) => Promise<unknown>,
     outcome: AuditOutcome,
-    extra: Partial<AuditEventDraft>,
+    extra: DecisionFacts,
   ): Promise<void> {
     // The tool already ran: its outcome event stays queued in the log rather than turning a done call into an error.
     try {
@@ -792,6 +806,9 @@ function describeReturned(value: unknown): string {
 
 /** What `record` returns when the gate records nothing (`audit: false`). */
 const NOTHING_TO_RECORD: Promise<unknown> = Promise.resolve();
+
+/** The facts of a decision that adds none to those of its call. */
+const NO_DECISION_FACTS: DecisionFacts = Object.freeze({});
 
 /** Marks "the tool threw nothing" (a tool may throw `undefined`). */
 const NOTHING_THROWN: unique symbol = Symbol('nothing thrown');

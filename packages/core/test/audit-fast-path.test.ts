@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventIdSource } from '../src/audit/audit-log';
 import {
   type AuditEvent,
   type AuditEventDraft,
@@ -8,6 +9,7 @@ import {
   createAuditLog,
   createGate,
   createSession,
+  defineGuard,
   hashAuditEvent,
   memoryAudit,
   sha256Hex,
@@ -187,5 +189,114 @@ describe('the audited path', () => {
     event.tool = 'changed';
     expect(sink.events[0]?.tool).toBe('refund');
     expect(verifyAuditChain(sink.events)).toMatchObject({ valid: true });
+  });
+
+  it('builds events as plain objects whose own fields are in canonical order, absent ones absent', async () => {
+    const sink = memoryAudit();
+    const gate = createGate({ audit: sink, agent: { id: 'bot' } });
+    const allow = defineGuard({ name: 'fga', kind: 'fga', check: () => undefined });
+    await gate.run(
+      { tool: { name: 'pay' }, args: { amount: 5 } },
+      createSession({ sub: 'alice' }),
+      [allow],
+      () => 1,
+    );
+    const log = createAuditLog({ sink });
+    await log.append(drafts[1]!);
+    for (const event of sink.events) {
+      expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
+      const keys = Object.keys(event);
+      expect(keys.at(-1)).toBe('hash');
+      expect(keys.slice(0, -1)).toEqual([...keys.slice(0, -1)].sort());
+      expect(Object.values(event)).not.toContain(undefined);
+      // What JSON carries back is the same object, field for field and in order.
+      expect(JSON.parse(JSON.stringify(event))).toStrictEqual(event);
+      expect(structuredClone(event)).toStrictEqual(event);
+    }
+    expect(Object.keys(sink.events[0]!)).not.toContain('code');
+    expect(verifyAuditChain(sink.events)).toMatchObject({ valid: true, count: 3 });
+  });
+
+  it('numbers events with UUIDv8 ids: one random prefix per chain, then a sequence number', async () => {
+    const uuidV8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const shared = memoryAudit();
+    const first = createAuditLog({ sink: shared });
+    const second = createAuditLog({ sink: shared }); // the same store: the same chain, one sequence
+    for (const log of [first, second, first]) await log.append(drafts[0]!);
+    const other = memoryAudit();
+    await createAuditLog({ sink: other }).append(drafts[0]!);
+    const ids = shared.events.map((event) => event.id);
+    for (const id of [...ids, ...other.events.map((event) => event.id)]) expect(id).toMatch(uuidV8);
+    expect(new Set(ids.map((id) => id.slice(0, 24))).size).toBe(1);
+    expect(ids.map((id) => Number.parseInt(id.slice(24), 16))).toEqual([0, 1, 2]);
+    expect(other.events[0]?.id.slice(0, 24)).not.toBe(ids[0]?.slice(0, 24));
+  });
+
+  it('draws a new id prefix when a chain has used every sequence number', () => {
+    const next = eventIdSource(2 ** 48 - 1);
+    const last = next();
+    const after = next();
+    expect(last.slice(24)).toBe('ffffffffffff');
+    expect(after.slice(24)).toBe('000000000000');
+    expect(after.slice(0, 24)).not.toBe(last.slice(0, 24));
+    expect(after).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-0{12}$/);
+  });
+
+  it('keeps what a memory sink stored apart from the events observers hear', async () => {
+    const sink = memoryAudit();
+    const heard: object[] = [];
+    const gate = createGate({
+      audit: sink,
+      observers: [{ onRunStart: () => ({ onAuditEvent: (event) => void heard.push(event) }) }],
+    });
+    await gate.run({ tool: { name: 'pay' }, args: {} }, createSession({ sub: 'alice' }), [], () => 1);
+    expect(heard).toHaveLength(2);
+    for (const [index, event] of heard.entries()) expect(event).not.toBe(sink.events[index]);
+    expect(heard).toEqual(sink.events);
+  });
+
+  it('rejects a draft that is not an object with AuditFailed, and stores nothing', async () => {
+    const sink = memoryAudit();
+    const log = createAuditLog({ sink });
+    await expect(log.append(null as unknown as AuditEventDraft)).rejects.toBeInstanceOf(AuditFailed);
+    await expect(log.append('refund' as unknown as AuditEventDraft)).rejects.toBeInstanceOf(AuditFailed);
+    expect(sink.events).toHaveLength(0);
+    expect(log.pending).toBe(0);
+  });
+
+  it('keeps every decision of concurrent gate calls in order on a sink that stores asynchronously', async () => {
+    const stored: AuditEvent[] = [];
+    const sink: AuditSink = {
+      write: (event) =>
+        new Promise<void>((resolve) =>
+          setTimeout(
+            () => {
+              stored.push(event);
+              resolve();
+            },
+            Math.floor(Math.random() * 3),
+          ),
+        ),
+    };
+    const gate = createGate({ audit: sink });
+    const guards = ['one', 'two'].map((name) => defineGuard({ name, kind: 'noop', check: () => undefined }));
+    const alice = createSession({ sub: 'alice' });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        gate.run(
+          { tool: { name: 'pay' }, args: { index }, callId: `call-${index}` },
+          alice,
+          guards,
+          () => index,
+        ),
+      ),
+    );
+    expect(stored).toHaveLength(60);
+    expect(verifyAuditChain(stored)).toMatchObject({ valid: true, count: 60 });
+    for (let index = 0; index < 20; index++) {
+      const ofCall = stored.filter((event) => event.callId === `call-${index}`);
+      expect(ofCall.map((event) => event.guard ?? event.outcome)).toEqual(['one', 'two', 'executed']);
+    }
+    expect(new Set(stored.map((event) => event.id)).size).toBe(60);
   });
 });

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../digest';
-import type { AuditEvent, AuditEventDraft } from './event';
+import type { AuditEvent, AuditEventDraft, AuditOutcome, AuditPhase } from './event';
 
 /**
  * Internal: how the log builds an event and its canonical JSON without per-event sorting.
@@ -31,46 +31,88 @@ const DRAFT_FIELDS = new Set<string>([
 ]);
 const EVENT_FIELDS = new Set<string>([...DRAFT_FIELDS, 'id', 'chain', 'prevHash', 'hash']);
 
+/** Internal: the facts of one call, the same on every event of it (the gate keeps them in one object per call). */
+export type CallFacts = Pick<
+  AuditEventDraft,
+  'tool' | 'callId' | 'agent' | 'sessionId' | 'sub' | 'tenant' | 'argsDigest'
+>;
+
+/** Internal: what one decision adds to the facts of its call. */
+export type DecisionFacts = Partial<
+  Pick<AuditEventDraft, 'guard' | 'code' | 'reason' | 'approvalId' | 'connection' | 'args'>
+>;
+
 /**
- * The event for `draft`, its fields added in canonical order (absent ones left out, as JSON leaves them out) and
- * `hash` not set yet; or `undefined` when the draft carries a field an event does not have (or is not a plain
- * object): the caller then builds it as before, field for field.
+ * Whether `draft` is a plain object with no field an event does not have: then {@link newAuditEvent} builds its event.
+ * Otherwise the caller builds it as before, field for field.
  */
-export function buildAuditEvent(
-  draft: AuditEventDraft,
+export function isKnownDraft(draft: AuditEventDraft): boolean {
+  if (Object.getPrototypeOf(draft) !== Object.prototype) return false;
+  for (const key in draft) if (!DRAFT_FIELDS.has(key)) return false;
+  return true;
+}
+
+type AuditEventConstructor = new (
+  call: CallFacts,
+  phase: AuditPhase,
+  outcome: AuditOutcome,
+  decision: DecisionFacts,
   id: string,
   chain: string,
   at: string,
   prevHash: string,
-): AuditEvent | undefined {
-  if (Object.getPrototypeOf(draft) !== Object.prototype) return undefined;
-  for (const key in draft) if (!DRAFT_FIELDS.has(key)) return undefined;
-  // Sorted as canonicalJson sorts keys (UTF-16 code units), so that JSON.stringify writes the canonical text.
-  const event = {} as AuditEvent;
-  if (draft.agent !== undefined) event.agent = draft.agent;
-  if (draft.approvalId !== undefined) event.approvalId = draft.approvalId;
-  if (draft.args !== undefined) event.args = draft.args;
-  if (draft.argsDigest !== undefined) event.argsDigest = draft.argsDigest;
-  event.at = at;
-  if (draft.callId !== undefined) event.callId = draft.callId;
-  event.chain = chain;
-  if (draft.code !== undefined) event.code = draft.code;
-  if (draft.connection !== undefined) event.connection = draft.connection;
-  if (draft.guard !== undefined) event.guard = draft.guard;
-  event.id = id;
-  if (draft.outcome !== undefined) event.outcome = draft.outcome;
-  if (draft.phase !== undefined) event.phase = draft.phase;
-  event.prevHash = prevHash;
-  if (draft.reason !== undefined) event.reason = draft.reason;
-  if (draft.sessionId !== undefined) event.sessionId = draft.sessionId;
-  if (draft.sub !== undefined) event.sub = draft.sub;
-  if (draft.tenant !== undefined) event.tenant = draft.tenant;
-  if (draft.tool !== undefined) event.tool = draft.tool;
-  return event;
-}
+) => AuditEvent;
 
 /**
- * `canonicalJson` of an event from {@link buildAuditEvent} before its hash is set. When every field is a string —
+ * An event's fields added in canonical order (absent ones left out, as JSON leaves them out), `hash` not set yet.
+ *
+ * A constructor rather than an object literal grown field by field: V8 sizes the objects a constructor makes to hold
+ * every field inline, where `{}` grows a separate property store several times over. Its prototype is
+ * `Object.prototype`, so an event is a plain object like any other to `structuredClone`, JSON, `canonicalJson` and
+ * `verifyAuditChain`.
+ */
+function AuditEventFields(
+  this: Record<string, unknown>,
+  call: CallFacts,
+  phase: AuditPhase,
+  outcome: AuditOutcome,
+  decision: DecisionFacts,
+  id: string,
+  chain: string,
+  at: string,
+  prevHash: string,
+): void {
+  // Sorted as canonicalJson sorts keys (UTF-16 code units), so that JSON.stringify writes the canonical text.
+  if (call.agent !== undefined) this.agent = call.agent;
+  if (decision.approvalId !== undefined) this.approvalId = decision.approvalId;
+  if (decision.args !== undefined) this.args = decision.args;
+  if (call.argsDigest !== undefined) this.argsDigest = call.argsDigest;
+  this.at = at;
+  if (call.callId !== undefined) this.callId = call.callId;
+  this.chain = chain;
+  if (decision.code !== undefined) this.code = decision.code;
+  if (decision.connection !== undefined) this.connection = decision.connection;
+  if (decision.guard !== undefined) this.guard = decision.guard;
+  this.id = id;
+  if (outcome !== undefined) this.outcome = outcome;
+  if (phase !== undefined) this.phase = phase;
+  this.prevHash = prevHash;
+  if (decision.reason !== undefined) this.reason = decision.reason;
+  if (call.sessionId !== undefined) this.sessionId = call.sessionId;
+  if (call.sub !== undefined) this.sub = call.sub;
+  if (call.tenant !== undefined) this.tenant = call.tenant;
+  if (call.tool !== undefined) this.tool = call.tool;
+}
+AuditEventFields.prototype = Object.prototype;
+
+/**
+ * The event of one decision of a call, or of a draft ({@link isKnownDraft}) passed as both `call` and `decision`;
+ * `hash` not set yet.
+ */
+export const newAuditEvent = AuditEventFields as unknown as AuditEventConstructor;
+
+/**
+ * `canonicalJson` of an event from {@link newAuditEvent} before its hash is set. When every field is a string —
  * every event but one recording arguments — that is exactly what `JSON.stringify` writes for it: its fields are in
  * sorted order, and both write strings alike.
  */

@@ -34,6 +34,10 @@ export type AuditOutcome =
  * a digest.
  */
 export interface AuditEvent {
+  /**
+   * Unique to the event: a UUID. Events of `createAuditLog` carry RFC 9562 UUIDv8 ids, their chain's random prefix
+   * then a sequence number, so the ids of one chain sort in the order its events were numbered.
+   */
   id: string;
   /**
    * The id of the chain this event belongs to: random, one per writer (one per store within a process, e.g. one per
@@ -80,7 +84,7 @@ export function hashAuditEvent(event: Omit<AuditEvent, 'hash'> & { hash?: string
   return hash('sha256', canonicalEventJson(event), 'hex');
 }
 
-/** Internal: {@link hashAuditEvent} of an event from `buildAuditEvent` whose `hash` is not set yet. */
+/** Internal: {@link hashAuditEvent} of an event from `newAuditEvent` whose `hash` is not set yet. */
 export function hashBuiltAuditEvent(event: AuditEvent): string {
   return hash('sha256', canonicalBuiltEventJson(event), 'hex');
 }

@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { AuditFailed } from '../errors';
 import type { AuditSink } from './audit-log';
-import { CHAIN_KEY, type KeyedAuditSink } from './chain-key';
 import type { AuditEvent } from './event';
 import {
   acquireAuditFile,
@@ -12,6 +11,7 @@ import {
   releaseAuditFile,
   type SharedAuditFile,
 } from './jsonl-file';
+import { CHAIN_KEY, type KeyedAuditSink, registerKeeper } from './sink-keys';
 
 /** An in-memory sink; `events` is the stored chain. For tests and short scripts. */
 export interface MemoryAuditSink extends AuditSink {
@@ -34,16 +34,16 @@ export interface JsonlAuditSink extends AuditSink {
 export function memoryAudit(): MemoryAuditSink {
   const events: AuditEvent[] = [];
   let closed = false;
-  return {
+  const store = (stored: AuditEvent) => {
+    if (closed) throw new AuditFailed(`memoryAudit() is closed: event ${stored.id} not stored`);
+    // Events are flat records of strings; only `args` (a redacted copy of the arguments) nests, and may be shared.
+    if (typeof stored.args === 'object' && stored.args !== null) stored.args = structuredClone(stored.args);
+    events.push(stored);
+  };
+  const sink: MemoryAuditSink = {
     events,
-    write(event) {
-      if (closed) throw new AuditFailed(`memoryAudit() is closed: event ${event.id} not stored`);
-      // A copy, so the caller keeps no handle on what is stored. Events are flat records of strings; only `args`
-      // (a redacted copy of the arguments) nests.
-      const stored = { ...event };
-      if (typeof stored.args === 'object' && stored.args !== null) stored.args = structuredClone(stored.args);
-      events.push(stored);
-    },
+    // A copy, so the caller keeps no handle on what is stored.
+    write: (event) => store({ ...event }),
     async lastHash() {
       return events.at(-1)?.hash;
     },
@@ -51,6 +51,8 @@ export function memoryAudit(): MemoryAuditSink {
       closed = true;
     },
   };
+  registerKeeper(sink, store); // an event the log hands over for good is kept as it is
+  return sink;
 }
 
 /**
