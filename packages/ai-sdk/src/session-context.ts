@@ -1,4 +1,4 @@
-import type { AgentSession } from '@agentgate/core';
+import { type AgentSession, currentSession, isAgentSession } from '@agentgate/core';
 
 /** The key under which a gated tool's context (its `toolsContext` entry) carries the session. */
 export const SESSION_CONTEXT_KEY = 'agentgateSession';
@@ -12,11 +12,11 @@ export interface SessionContext {
  * The context entry of one gated tool: `toolsContext: { refund: sessionContext(session) }`. The AI SDK hands each
  * tool its own entry; the gate reads the session there (else from `runWithSession`), never from the tool's input.
  *
- * @throws TypeError when `session` is not a session (no `user.sub`)
+ * @throws TypeError when `session` is not a session (`isAgentSession`)
  * @example streamText({ model, tools, toolsContext: { listEvents: sessionContext(session) } });
  */
 export function sessionContext(session: AgentSession): { readonly agentgateSession: AgentSession } {
-  if (!isSession(session)) {
+  if (!isAgentSession(session)) {
     throw new TypeError('sessionContext: session must be an AgentSession (createSession, identity, a login)');
   }
   return { agentgateSession: session };
@@ -51,18 +51,32 @@ export type SessionToolsContext<Tools, Contexts> = {
   };
 };
 
-/** @internal The session a context entry carries, or `undefined`. Never throws. */
+/** @internal The well-formed session a context entry carries, or `undefined`. Never throws. */
 export function sessionOf(context: unknown): AgentSession | undefined {
-  try {
-    if (typeof context !== 'object' || context === null) return undefined;
-    const session = (context as Record<string, unknown>)[SESSION_CONTEXT_KEY];
-    return isSession(session) ? session : undefined;
-  } catch {
-    return undefined;
-  }
+  const given = sessionEntryOf(context);
+  return isAgentSession(given) ? given : undefined;
 }
 
-function isSession(value: unknown): value is AgentSession {
-  const user = (value as { user?: { sub?: unknown } } | null | undefined)?.user;
-  return typeof value === 'object' && value !== null && typeof user?.sub === 'string';
+/**
+ * @internal The session a call acts for: its context entry's, when the entry has the key — even a value that is no
+ * session, which the gate then refuses on record rather than falling back to another source — else the session of
+ * `runWithSession`. Never throws.
+ */
+export function sessionForCall(context: unknown): AgentSession | undefined {
+  const given = sessionEntryOf(context);
+  return given === NO_ENTRY ? currentSession() : (given as AgentSession);
+}
+
+const NO_ENTRY: unique symbol = Symbol('no session entry');
+
+function sessionEntryOf(context: unknown): unknown {
+  try {
+    if (typeof context !== 'object' || context === null || !Object.hasOwn(context, SESSION_CONTEXT_KEY)) {
+      return NO_ENTRY;
+    }
+    const given = (context as Record<string, unknown>)[SESSION_CONTEXT_KEY];
+    return given === undefined ? NO_ENTRY : given;
+  } catch {
+    return null; // an entry that cannot be read: no session, refused
+  }
 }

@@ -1,9 +1,9 @@
-import { assertKnownOptions, currentSession, digestArgs } from '@agentgate/core';
+import { assertKnownOptions, digestArgs, isAgentSession } from '@agentgate/core';
 import type { ModelMessage, ToolApprovalStatus } from 'ai';
 import { approvedInChat } from './internal/chat-messages';
 import { passesPrecheck } from './internal/precheck';
 import { gatedTools } from './internal/registry';
-import { sessionOf } from './session-context';
+import { sessionForCall } from './session-context';
 
 /** Options of {@link agentGateToolApproval}. */
 export interface AgentGateToolApprovalOptions {
@@ -57,9 +57,11 @@ export function agentGateToolApproval(options: AgentGateToolApprovalOptions = {}
     // The SDK asks again when the chat's answer comes back: the tool's execute then records that answer for the
     // approval asked for before. Nothing is requested here, so no answer can approve a request made after it.
     if (approvedInChat(messages, toolCall.toolCallId)) return 'not-applicable';
-    const session = sessionOf(ownValue(toolsContext, toolCall.toolName)) ?? currentSession();
-    // No session, a background session, or no chat approval on this tool: the gate decides when the tool runs.
-    if (!binding.bridge || !session || session.mode !== 'interactive') return 'not-applicable';
+    const session = sessionForCall(ownValue(toolsContext, toolCall.toolName));
+    // No session (or none well-formed), a background session, or no chat approval on this tool: the gate decides when
+    // the tool runs.
+    if (!binding.bridge || !isAgentSession(session) || session.mode !== 'interactive')
+      return 'not-applicable';
     try {
       const validated = await binding.tool.schema?.['~standard'].validate(toolCall.input);
       if (!validated || validated.issues) return 'not-applicable'; // refused on record by the gate

@@ -1,10 +1,11 @@
 import {
+  type AgentSession,
   assertKnownOptions,
-  currentSession,
   digestArgs,
   type Gate,
   type GatedTool,
   type Guard,
+  isAgentSession,
   isRisk,
   type Risk,
 } from '@agentgate/core';
@@ -14,7 +15,7 @@ import { approvedInChat } from './internal/chat-messages';
 import { precheckGuards } from './internal/precheck';
 import { type ChatApprovalBridge, chatApprovals, gatedTools } from './internal/registry';
 import { argumentsSchema, sessionAwareContextSchema, withoutSession } from './internal/schemas';
-import { type SessionContext, sessionOf } from './session-context';
+import { type SessionContext, sessionForCall } from './session-context';
 import { toAgentGateResult } from './tool-result';
 
 /** Options of `auth.withAuth()`: how the gate names the tool and how risky it is. */
@@ -92,8 +93,8 @@ export function gateTool<T extends Tool>(
   const precheck = approvalIndex < 0 ? [] : precheckGuards(frozenGuards, approvalIndex);
 
   const run = async (input: unknown, callOptions: ToolExecutionOptions<unknown>): Promise<unknown> => {
-    const session = sessionOf(callOptions.context) ?? currentSession();
-    if (bridge && session && approvedInChat(callOptions.messages, callOptions.toolCallId)) {
+    const session = sessionForCall(callOptions.context);
+    if (bridge && isAgentSession(session) && approvedInChat(callOptions.messages, callOptions.toolCallId)) {
       try {
         await recordChatApproval(bridge, gated, session, input, callOptions.toolCallId);
       } catch {
@@ -134,7 +135,7 @@ export function gateTool<T extends Tool>(
 async function recordChatApproval(
   bridge: ChatApprovalBridge,
   tool: GatedTool,
-  session: NonNullable<ReturnType<typeof sessionOf>>,
+  session: AgentSession,
   input: unknown,
   callId: string,
 ): Promise<void> {

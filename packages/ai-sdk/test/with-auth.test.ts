@@ -209,6 +209,26 @@ describe('withAuth', () => {
     expect(seen[0]?.user?.user.sub).toBe('alice');
   });
 
+  it('never falls back to runWithSession when the context names a session that is not one', async () => {
+    const { listEvents, seen, audit } = calendar();
+    const { roles: _roles, ...withoutRoles } = createSession({ sub: 'mallory', scopes: ['calendar:read'] });
+    for (const entry of [withoutRoles, { user: { sub: 'mallory' } }, null]) {
+      const output = await runWithSession(alice, () =>
+        listEvents.execute?.(
+          { day: 'd' },
+          { toolCallId: 'c1', messages: [], context: { agentgateSession: entry } as never },
+        ),
+      );
+      expect(output).toMatchObject({ agentgate: { code: 'NO_SESSION' } });
+    }
+    expect(seen).toHaveLength(0);
+    expect(audit.events.map((event) => [event.phase, event.code, event.sub])).toEqual([
+      ['session', 'NO_SESSION', undefined],
+      ['session', 'NO_SESSION', undefined],
+      ['session', 'NO_SESSION', undefined],
+    ]);
+  });
+
   it('refuses a context whose session is not a session', async () => {
     const { listEvents } = calendar();
     const tools = { listEvents };

@@ -30,7 +30,13 @@ import {
 import { assertKnownOptions } from './options';
 import { redactSecrets, redactValue } from './redact';
 import { defaultRiskPolicy, type RiskPolicy, validateRiskPolicy } from './risk-policy';
-import { type AgentSession, currentSession, toSessionView } from './session';
+import {
+  type AgentSession,
+  currentSession,
+  type SessionView,
+  sessionProblem,
+  toSessionView,
+} from './session';
 import { type GuardPlan, planGuards, type ShadowOptions, validateShadow } from './shadow';
 import type { StandardSchemaV1 } from './standard-schema';
 import { describeThrown } from './thrown';
@@ -311,22 +317,34 @@ export function createGate(options: GateOptions): Gate {
     // What the tool threw, if it ran and threw: observers hear that the call failed rather than was refused.
     let toolError: unknown = NOTHING_THROWN;
     const decide = async (): Promise<Result> => {
-      // 1. The session: explicit, else the async context. Never from the arguments. One that is not a session (no
-      //    user with a string `sub`) is no session.
-      const session = explicitSession ?? currentSession();
-      const sessionFacts = session === undefined ? undefined : readSessionFacts(session);
-      if (!session || !sessionFacts) {
+      // 1. The session: explicit, else the async context. Never from the arguments. Only `undefined` means "not
+      //    given": any other value that is no session (`null` included) is refused, never replaced by another one. It
+      //    is checked whole before anything reads it and its tool-safe view taken now, so a hand-built object missing
+      //    a field is refused on record here, never a TypeError after the guards allowed.
+      const session = explicitSession === undefined ? currentSession() : explicitSession;
+      let problem = session === undefined ? undefined : sessionProblem(session);
+      let sessionView: SessionView | undefined;
+      if (session !== undefined && problem === undefined) {
+        try {
+          sessionView = toSessionView(session);
+        } catch {
+          problem = 'reading it threw';
+        }
+      }
+      if (session === undefined || sessionView === undefined) {
         return refuse(
           'session',
           new GateDenied(
             'NO_SESSION',
-            session
-              ? `the session for the call of '${toolName}' is malformed`
+            session !== undefined
+              ? `the session for the call of '${toolName}' is malformed: ${problem}`
               : `no session for the call of '${toolName}'`,
           ),
         );
       }
-      Object.assign(base, sessionFacts);
+      base.sessionId = sessionView.id;
+      base.sub = sessionView.user.sub;
+      if (sessionView.tenant !== undefined) base.tenant = sessionView.tenant;
 
       // Guards as given to run(): each needs a name, a kind and check() (protect() checks this at creation).
       if (!Array.isArray(guards)) {
@@ -495,9 +513,10 @@ export function createGate(options: GateOptions): Gate {
             ),
           );
         }
-        // A snapshot per attempt: the tool cannot change what it was given, and a retry sees refreshed credentials.
+        // A context per attempt: the tool cannot change what it was given (the session view is frozen), and a retry
+        // sees refreshed credentials.
         const executionContext: ExecutionContext = Object.freeze({
-          session: toSessionView(session),
+          session: sessionView,
           tool: toolName,
           callId,
           argsDigest,
@@ -783,20 +802,6 @@ function isWellFormedGuard(guard: unknown): boolean {
     );
   } catch {
     return false;
-  }
-}
-
-/** The audit facts of a session, or `undefined` when it is not one (no user, a `sub` that is not a string). */
-function readSessionFacts(
-  session: AgentSession,
-): Pick<AuditEventDraft, 'sessionId' | 'sub' | 'tenant'> | undefined {
-  try {
-    const { id, user, tenant } = session;
-    if (typeof id !== 'string' || typeof user?.sub !== 'string' || user.sub.length === 0) return undefined;
-    if (tenant !== undefined && typeof tenant !== 'string') return undefined;
-    return { sessionId: id, sub: user.sub, ...(tenant === undefined ? {} : { tenant }) };
-  } catch {
-    return undefined;
   }
 }
 

@@ -106,7 +106,14 @@ export { defaultRiskPolicy, isRisk } from './risk-policy';
 export { SAFE_CAUSE, SafeCause, safeCause } from './safe-cause';
 export { SentSecrets } from './sent-secrets';
 export type { AgentSession, CreateSessionOptions, SessionUser, SessionView } from './session';
-export { createSession, currentSession, requireSession, runWithSession, toSessionView } from './session';
+export {
+  createSession,
+  currentSession,
+  isAgentSession,
+  requireSession,
+  runWithSession,
+  toSessionView,
+} from './session';
 export type { ShadowOptions } from './shadow';
 export type { StandardSchemaV1 } from './standard-schema';
 // Stores

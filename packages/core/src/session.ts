@@ -156,6 +156,63 @@ export function createSession(options: CreateSessionOptions): AgentSession {
 }
 
 /**
+ * Whether `value` is a well-formed session: every field {@link AgentSession} declares, of its type. Sessions from
+ * {@link createSession} and `@agentgate/identity` always are; the gate refuses anything else as `NO_SESSION`, on record,
+ * and the adapters check a session they are handed the same way. Never throws.
+ */
+export function isAgentSession(value: unknown): value is AgentSession {
+  return sessionProblem(value) === undefined;
+}
+
+/** Internal: what makes `value` no session (a field and what it must be), or `undefined` for a session. Never throws. */
+export function sessionProblem(value: unknown): string | undefined {
+  try {
+    if (typeof value !== 'object' || value === null) return 'it is not an object';
+    const session = value as { readonly [field: string]: unknown };
+    if (typeof session.id !== 'string' || session.id.length === 0) return 'id must be a non-empty string';
+    const user = session.user as { readonly [field: string]: unknown } | null | undefined;
+    if (typeof user !== 'object' || user === null) return 'user must be an object';
+    if (typeof user.sub !== 'string' || user.sub.length === 0) return 'user.sub must be a non-empty string';
+    if (typeof user.iss !== 'string') return 'user.iss must be a string';
+    for (const field of ['email', 'name'] as const) {
+      if (user[field] !== undefined && typeof user[field] !== 'string')
+        return `user.${field} must be a string`;
+    }
+    for (const field of ['tenant', 'acr'] as const) {
+      if (session[field] !== undefined && typeof session[field] !== 'string')
+        return `${field} must be a string`;
+    }
+    for (const field of ['roles', 'scopes'] as const) {
+      if (!isStringList(session[field])) return `${field} must be an array of strings`;
+    }
+    if (session.amr !== undefined && !isStringList(session.amr)) return 'amr must be an array of strings';
+    if (session.authTime !== undefined && !Number.isFinite(session.authTime))
+      return 'authTime must be a number';
+    if (session.mode !== 'interactive' && session.mode !== 'background') {
+      return "mode must be 'interactive' or 'background'";
+    }
+    const agent = session.agent as { readonly [field: string]: unknown } | null | undefined;
+    if (
+      agent !== undefined &&
+      (typeof agent !== 'object' || agent === null || typeof agent.id !== 'string')
+    ) {
+      return 'agent must be { id: string }';
+    }
+    if (typeof session.subjectToken !== 'function') return 'subjectToken must be a function';
+    if (session.revalidate !== undefined && typeof session.revalidate !== 'function') {
+      return 'revalidate must be a function';
+    }
+    return undefined;
+  } catch {
+    return 'reading it threw';
+  }
+}
+
+function isStringList(value: unknown): boolean {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/**
  * The tool-safe view of a session: no subject token, no revalidation hook, and a frozen copy throughout, so a tool
  * cannot change whom later calls act for, even on a session object built by hand.
  */

@@ -10,6 +10,7 @@ import {
   type GatedTool,
   GateInterrupt,
   type Guard,
+  isAgentSession,
   isGateDenied,
   isGateInterrupt,
   MAX_ARGS_DEPTH,
@@ -635,6 +636,68 @@ describe('review: every path ends in a typed error on record', () => {
       gate.run({ tool: { name: 't' }, args: {} }, { id: 's' } as never, [], vi.fn()),
     ).rejects.toMatchObject({ code: 'NO_SESSION', message: expect.stringMatching(/malformed/) });
     expect(audit.events).toHaveLength(1);
+  });
+
+  it('a hand-built session missing a field is refused on record before any guard, naming the field', async () => {
+    const audit = memoryAudit();
+    const gate = createGate({ audit });
+    const guard = vi.fn();
+    const execute = vi.fn();
+    const { roles: _roles, ...withoutRoles } = createSession({ sub: 'alice' });
+    const throwing = Object.defineProperty({ ...createSession({ sub: 'alice' }) }, 'scopes', {
+      get() {
+        throw new Error('no scopes here');
+      },
+    });
+    for (const [session, named] of [
+      [withoutRoles, /roles must be an array of strings/],
+      [{ ...createSession({ sub: 'alice' }), mode: 'batch' }, /mode must be/],
+      [throwing, /reading it threw/],
+    ] as const) {
+      await expect(
+        gate.run(
+          { tool: { name: 't' }, args: {} },
+          session as never,
+          [defineGuard({ name: 'g', kind: 'noop', check: guard })],
+          execute,
+        ),
+      ).rejects.toMatchObject({ code: 'NO_SESSION', message: expect.stringMatching(named) });
+    }
+    expect(guard).not.toHaveBeenCalled();
+    expect(execute).not.toHaveBeenCalled();
+    expect(audit.events.map((event) => [event.phase, event.outcome, event.code])).toEqual([
+      ['session', 'deny', 'NO_SESSION'],
+      ['session', 'deny', 'NO_SESSION'],
+      ['session', 'deny', 'NO_SESSION'],
+    ]);
+    expect(audit.events.every((event) => event.sub === undefined)).toBe(true);
+  });
+
+  it('isAgentSession accepts what createSession builds and nothing missing a field, and never throws', () => {
+    const session = createSession({ sub: 'alice', tenant: 'acme', amr: ['pwd'], agent: { id: 'bot' } });
+    expect(isAgentSession(session)).toBe(true);
+    expect(isAgentSession({ ...session })).toBe(true);
+    for (const broken of [
+      undefined,
+      null,
+      'alice',
+      { ...session, id: '' },
+      { ...session, user: { sub: 'alice' } },
+      { ...session, scopes: 'a b' },
+      { ...session, amr: [1] },
+      { ...session, agent: { name: 'bot' } },
+      { ...session, subjectToken: 'token' },
+      new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('hostile');
+          },
+        },
+      ),
+    ]) {
+      expect(isAgentSession(broken)).toBe(false);
+    }
   });
 
   it('a callId that is not a string is a TypeError before anything runs', async () => {

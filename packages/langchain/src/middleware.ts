@@ -4,6 +4,7 @@ import {
   GateDenied,
   type GatedTool,
   type Guard,
+  isAgentSession,
   isRisk,
   type Risk,
   type StandardSchemaV1,
@@ -15,7 +16,7 @@ import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
 import { Tool } from '@langchain/core/tools';
 import type { AgentMiddleware } from 'langchain';
 import { runGatedCall } from './internal/gated-call';
-import { isSession, sessionOfRun } from './session';
+import { sessionOfRun } from './session';
 import { toToolContent } from './tool-message';
 import type { LangChainAuthOptions } from './types';
 import { readAuthOptions } from './with-auth';
@@ -128,7 +129,7 @@ export function agentGateMiddleware(options: AgentGateMiddlewareOptions): AgentM
     const known = request.tools.filter((tool) => policies.has(nameOf(tool) ?? ''));
     if (!trim) return handler({ ...request, tools: known });
     const session = sessionOfRun(request.runtime as RunnableConfig);
-    if (!isSession(session)) return handler({ ...request, tools: [] });
+    if (!isAgentSession(session)) return handler({ ...request, tools: [] });
     const result = await trim.fga.authorizedTools(session, known, {
       relation: trim.relation,
       object: (tool) => trim.object(nameOf(tool) ?? ''),

@@ -1,4 +1,4 @@
-import { type AgentSession, currentSession } from '@agentgate/core';
+import { type AgentSession, currentSession, isAgentSession } from '@agentgate/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
 
@@ -18,10 +18,11 @@ export interface SessionConfig {
  *
  * @example
  * await agent.invoke({ messages }, { ...sessionConfig(session), configurable: { ...sessionConfig(session).configurable, thread_id } });
- * @throws TypeError when `session` is not an AgentSession (no `user.sub`, or no `subjectToken()`: JSON)
+ * @throws TypeError when `session` is not an AgentSession (`isAgentSession`: a field missing, or JSON with no
+ * `subjectToken()`)
  */
 export function sessionConfig(session: AgentSession): SessionConfig {
-  if (!isSession(session) || typeof session.subjectToken !== 'function') {
+  if (!isAgentSession(session)) {
     throw new TypeError(
       'sessionConfig: session must be an AgentSession built in this process (createSession, verifyAccessToken)',
     );
@@ -68,11 +69,5 @@ function fromRun(run: RunLike | undefined): AgentSession | undefined {
       ? (context as Record<string, unknown>)[SESSION_KEY]
       : undefined);
   if (found === undefined || found === null) return undefined;
-  return isSession(found) && typeof found.subjectToken === 'function' ? found : NOT_A_SESSION;
-}
-
-/** Whether `value` is a well-formed session (what a session of the run must be to be used). */
-export function isSession(value: unknown): value is AgentSession {
-  const user = (value as { user?: { sub?: unknown } } | undefined)?.user;
-  return typeof value === 'object' && value !== null && typeof user?.sub === 'string' && user.sub.length > 0;
+  return isAgentSession(found) ? found : NOT_A_SESSION;
 }

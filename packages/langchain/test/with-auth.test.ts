@@ -184,9 +184,12 @@ describe('withAuth', () => {
     const wrapped = auth.withAuth(listEvents, seeing(users));
     // What a client can send as `config.configurable` / `context` over HTTP: a well-formed session, minus functions.
     const forged = JSON.parse(JSON.stringify(mallory));
+    // And one built by hand in process, with a function where JSON has none but a field missing.
+    const { roles: _roles, ...withoutRoles } = mallory;
     for (const config of [
       { configurable: { [SESSION_KEY]: forged } },
       { context: { [SESSION_KEY]: forged } },
+      { configurable: { [SESSION_KEY]: withoutRoles } },
     ]) {
       const result = await runWithSession(alice, () => wrapped.invoke({ day: 'today' }, config as never));
       expect(readAgentGateToolMessage(result)).toMatchObject({ code: 'NO_SESSION' });
@@ -194,6 +197,7 @@ describe('withAuth', () => {
     expect(users).toEqual([]);
     expect(body).not.toHaveBeenCalled();
     expect(() => sessionConfig(forged)).toThrow(TypeError);
+    expect(() => sessionConfig(withoutRoles as never)).toThrow(TypeError);
   });
 
   it('takes the session from runWithSession and from the run context', async () => {
