@@ -15,7 +15,13 @@ import {
 } from '../src/index';
 import { allowGuard, failingGuard } from './helpers';
 
-const alice = createSession({ sub: 'alice', tenant: 'acme', subjectToken: 'secret-subject-token' });
+// A fixed id: a random one could contain the digits the test looks for.
+const alice = createSession({
+  sub: 'alice',
+  id: 'session-alice',
+  tenant: 'acme',
+  subjectToken: 'secret-subject-token',
+});
 const payTool = { name: 'pay', schema: z.object({ iban: z.string(), amount: z.number() }) };
 const args = { iban: 'DE89370400440532013000', amount: 4321 };
 
