@@ -382,7 +382,7 @@ describe('anomaly: fails closed', () => {
   it('denies GUARD_FAILED when the store fails (there is no fail-open)', async () => {
     const failing: Store = {
       get: async () => {
-        throw new Error('Redis is unreachable');
+        throw new Error('Redis is unreachable (connect ECONNREFUSED 10.0.0.7:6379)');
       },
       put: async () => {},
       add: async () => true,
@@ -390,7 +390,12 @@ describe('anomaly: fails closed', () => {
       take: async () => undefined,
     };
     const { call } = setup({ store: failing });
-    expect(await call()).toMatchObject({ code: 'GUARD_FAILED' });
+    const denied = await call();
+    expect(denied).toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringMatching(/the baseline store failed \(an unexpected error\)/),
+    });
+    expect(JSON.stringify(denied)).not.toContain('10.0.0.7');
     expect(() => setup({ onStoreError: 'allow' } as never)).toThrow(/unknown options\.onStoreError/);
   });
 

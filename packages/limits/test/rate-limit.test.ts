@@ -166,10 +166,12 @@ describe('rateLimit', () => {
     const outcome = await call(rateLimit({ store, key: 'user', limit: 5, windowSeconds: 60 }));
     expect(outcome).toMatchObject({
       code: 'GUARD_FAILED',
-      message: expect.stringMatching(/limit store failed/),
+      message: expect.stringMatching(/limit store failed \(STORE_UNAVAILABLE\)/),
     });
     expect(ran()).toBe(0);
     expect(audit.events.at(-1)).toMatchObject({ outcome: 'deny', code: 'GUARD_FAILED' });
+    // The store's own message names the Redis host and port: neither the model nor the audit trail gets it.
+    expect(JSON.stringify([outcome, audit.events])).not.toContain('6379');
   });
 
   it("fails open with onStoreError: 'allow', and says so in the audit event", async () => {

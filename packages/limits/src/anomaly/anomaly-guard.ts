@@ -10,6 +10,7 @@ import {
   sha256Hex,
   toSessionView,
 } from '@agentgate/core';
+import { fromStore } from '../internal/store-failure';
 import {
   assertOptionalFunction,
   assertOptionalName,
@@ -113,11 +114,13 @@ export function anomaly<Args = unknown>(options: AnomalyOptions<Args>): AnomalyG
     const observation: Observation = { tool: tool.name, hour: new Date(nowMs).getUTCHours() };
     if (rules.rate !== undefined) {
       const window = fixedWindow(nowMs, rules.rate.windowSeconds * 1000);
-      const answer: unknown = await counters.consume(`anomaly-rate:${subject}:${window.startMs}`, {
-        cost: 1,
-        limit: UNCAPPED,
-        ttlMs: ttlMsOf(window, nowMs),
-      });
+      const answer: unknown = await fromStore(name, 'rate counter', () =>
+        counters.consume(`anomaly-rate:${subject}:${window.startMs}`, {
+          cost: 1,
+          limit: UNCAPPED,
+          ttlMs: ttlMsOf(window, nowMs),
+        }),
+      );
       const used = (answer as { used?: unknown } | null | undefined)?.used;
       if (typeof used !== 'number' || !Number.isFinite(used) || used < 1) {
         throw new GateDenied('GUARD_FAILED', `${name}: the rate counter answered without a count`, {
@@ -140,7 +143,7 @@ export function anomaly<Args = unknown>(options: AnomalyOptions<Args>): AnomalyG
       if (value !== undefined) observation.magnitude = Math.abs(value);
     }
     const baselineKey = `anomaly:${subject}`;
-    const stored = await store.get(baselineKey);
+    const stored = await fromStore(name, 'baseline store', () => store.get(baselineKey));
     if (stored !== undefined && !isBaseline(stored)) {
       throw new GateDenied('GUARD_FAILED', `${name}: the stored baseline is malformed`, { guard: name });
     }
@@ -156,7 +159,9 @@ export function anomaly<Args = unknown>(options: AnomalyOptions<Args>): AnomalyG
         trusted || magnitude === undefined || baseline.magnitude.count === 0
           ? observation
           : { ...observation, magnitude: Math.min(magnitude, baseline.magnitude.max) };
-      return store.put(baselineKey, fold(baseline, capped), { ttlSeconds: baselineTtlSeconds });
+      return fromStore(name, 'baseline store', () =>
+        store.put(baselineKey, fold(baseline, capped), { ttlSeconds: baselineTtlSeconds }),
+      );
     };
 
     if (baseline.calls < learningCalls) {

@@ -1,7 +1,8 @@
-import { describeThrown, GateDenied, type GuardContext, type LimitStore } from '@agentgate/core';
+import { GateDenied, type GuardContext, type LimitStore } from '@agentgate/core';
 import type { LimitKey } from '../limit-key';
 import type { OnStoreError } from '../on-store-error';
 import { counterKey } from './counter-key';
+import { describeStoreFailure } from './store-failure';
 import { readClock, retryAfterSeconds, ttlMsOf, type Window } from './windows';
 
 /** What one limit guard needs to decide a call. */
@@ -44,12 +45,14 @@ export async function chargeOrDeny<Args>(
   } catch (error) {
     // A TypeError is a bug (ours or the store's), never an outage: it denies whatever `onStoreError` says.
     if (check.onStoreError === 'allow' && !(error instanceof TypeError)) {
-      context.annotate({ reason: `limit not enforced: the limit store failed (${describeThrown(error)})` });
+      context.annotate({
+        reason: `limit not enforced: the limit store failed (${describeStoreFailure(error)})`,
+      });
       return;
     }
     throw new GateDenied(
       'GUARD_FAILED',
-      `${check.name}: the limit store failed, so '${context.tool.name}' is denied: ${describeThrown(error)}`,
+      `${check.name}: the limit store failed (${describeStoreFailure(error)}), so '${context.tool.name}' is denied`,
       { guard: check.name, cause: error },
     );
   }
