@@ -32,10 +32,52 @@ function startCli(args: string[]) {
     spawned.once('exit', (code) => reject(new Error(`agentgate-dev exited with ${code}: ${errors}`)));
   });
   const exited = new Promise<number | null>((resolve) => spawned.once('exit', (code) => resolve(code)));
-  return { spawned, printed, exited };
+  return { spawned, printed, exited, errors: () => errors };
 }
 
 describe('agentgate-dev', () => {
+  it('hands oidc-provider the bodies it read itself (JSON token requests, chunked bodies): no warning', async () => {
+    const cli = startCli(['--port', '0']);
+    const issuer = /issuer:\s+(\S+)/.exec(await cli.printed)?.[1] ?? '';
+    const metadata = (await (await fetch(new URL('.well-known/openid-configuration', issuer))).json()) as {
+      token_endpoint: string;
+      introspection_endpoint: string;
+    };
+    const agent = defaultSeed.clients[0];
+    // Auth0's JSON wire: rewritten into a form for oidc-provider.
+    const json = await fetch(metadata.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'refresh_token',
+        refresh_token: 'not-a-token',
+        client_id: agent?.clientId,
+        client_secret: agent?.clientSecret,
+      }),
+    });
+    expect(await json.json()).toMatchObject({ error: 'invalid_grant' }); // read and judged by oidc-provider
+    // A chunked body: read up front to measure it, then handed on.
+    const bytes = new TextEncoder().encode(new URLSearchParams({ token: 'not-a-token' }).toString());
+    const introspection = await fetch(metadata.introspection_endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${agent?.clientId}:${agent?.clientSecret}`).toString('base64')}`,
+      },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(bytes);
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(await introspection.json()).toEqual({ active: false });
+    cli.spawned.kill('SIGTERM');
+    await cli.exited;
+    expect(cli.errors()).not.toContain('already parsed request body');
+  });
+
   it('prints the issuer and credentials, serves discovery, and stops on SIGTERM', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'agentgate-cli-'));
     const seedFile = join(directory, 'seed.json');

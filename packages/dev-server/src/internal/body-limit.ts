@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { page, setPageHeaders } from './html';
 import { escapeHtml } from './pages/escape-html';
-import { bodyLimitBytes, discardRest, RequestBodyTooLarge, readChunkedBodyUpFront } from './read-body';
+import { bodyLimitBytes, discardRest, RequestBodyTooLarge, readBodyText, replayBody } from './read-body';
 
 /**
  * The dev server's first middleware: every request body over {@link bodyLimitBytes} is refused with
@@ -17,7 +17,8 @@ export function createBodyLimit(): Middleware {
     if (declared !== undefined && declared > bodyLimitBytes) return refuse(ctx);
     try {
       if (declared === undefined && ctx.request.headers['transfer-encoding'] !== undefined) {
-        await readChunkedBodyUpFront(ctx.req);
+        // Read (and measured) here, then put back with its length for the route that reads it.
+        replayBody(ctx, await readBodyText(ctx.req));
       }
       await next();
     } catch (error) {

@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage } from 'node:http';
+import type { Context } from 'koa';
 
 /**
  * The largest request body any route of the dev server reads: 56 KiB, the limit oidc-provider applies
@@ -20,7 +21,7 @@ export class RequestBodyTooLarge extends Error {
   }
 }
 
-/** Bodies already read by `createBodyLimit` (chunked requests), for the routes that read them later. */
+/** Bodies already read, so a second reader of the same request gets the same text. */
 const alreadyRead = new WeakMap<IncomingMessage, string>();
 
 /**
@@ -73,14 +74,30 @@ export function readBodyText(request: IncomingMessage): Promise<string> {
 }
 
 /**
- * Reads the whole body of a request sent without `Content-Length` (chunked) up front, so its size is
- * known before any route, oidc-provider's own endpoints included, acts on it. Later readers get the
- * same text: {@link readBodyText} from its cache, oidc-provider from `req.body` (it falls back to it for
- * a stream already read). Rejects with {@link RequestBodyTooLarge} past the limit.
+ * Puts back a body this server read (a chunked body measured up front, a JSON body rewritten as a form) as the
+ * request's own, for oidc-provider to read like any other: a consumed stream would make it fall back to `req.body`,
+ * with a warning on the console. The request gets a `Content-Length` for `text` (and `contentType`, when given).
  */
-export async function readChunkedBodyUpFront(request: IncomingMessage): Promise<void> {
-  const text = await readBodyText(request);
-  (request as IncomingMessage & { body?: unknown }).body = text;
+export function replayBody(ctx: Context, text: string, contentType?: string): void {
+  const original = ctx.req;
+  const body = Buffer.from(text, 'utf8');
+  const { 'transfer-encoding': _chunked, ...headers } = original.headers;
+  const replay = new IncomingMessage(original.socket);
+  replay.method = original.method;
+  replay.url = original.url ?? '/';
+  replay.httpVersion = original.httpVersion;
+  replay.httpVersionMajor = original.httpVersionMajor;
+  replay.httpVersionMinor = original.httpVersionMinor;
+  replay.headers = {
+    ...headers,
+    ...(contentType === undefined ? {} : { 'content-type': contentType }),
+    'content-length': String(body.length),
+  };
+  replay.complete = true; // all of it is here: ending it must not abort the connection
+  replay.push(body);
+  replay.push(null);
+  ctx.req = replay;
+  ctx.request.req = replay;
 }
 
 /** How much of a refused body is read and thrown away before answering; past it the connection is dropped. */

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { readBodyText } from './read-body';
+import { readBodyText, replayBody } from './read-body';
 import { applyRegistrationPolicy } from './registration-policy';
 
 const cibaGrantType = 'urn:openid:params:grant-type:ciba';
@@ -39,6 +39,15 @@ function fromForm(text: string): Parameters {
     result[key] = values.length === 1 ? (values[0] ?? '') : values;
   }
   return result;
+}
+
+/** Form-encodes parameters, repeating a key for each value of an array. */
+function toForm(parameters: Parameters): string {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(parameters)) {
+    for (const item of Array.isArray(value) ? value : [value]) form.append(key, item);
+  }
+  return form.toString();
 }
 
 /** Auth0 clients name the resource indicator `audience`. */
@@ -89,7 +98,7 @@ export function createRequestNormalizer(options: {
       }
       const checked = applyRegistrationPolicy(parsed, staticScopes);
       if ('refused' in checked) return refuse(checked.refused);
-      (ctx.req as unknown as { body: unknown }).body = checked.body;
+      replayBody(ctx, JSON.stringify(checked.body), 'application/json');
       return next();
     }
 
@@ -155,9 +164,7 @@ export function createRequestNormalizer(options: {
       }
     }
 
-    // oidc-provider reads an already-consumed body from `req.body` (form content type).
-    (ctx.req as unknown as { body: Parameters }).body = body;
-    ctx.request.headers['content-type'] = 'application/x-www-form-urlencoded';
+    replayBody(ctx, toForm(body), 'application/x-www-form-urlencoded');
     return next();
   };
 }
