@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { assertKnownOptions } from '@agentgate/core';
 
 /**
  * How the observer writes a session's `sub` into spans and log records:
@@ -16,6 +17,8 @@ export function subjectMapper(hashing: SubjectHashing | undefined): (sub: string
   if (typeof hashing === 'function') return hashing;
   const key = (hashing as { key?: unknown } | null)?.key;
   if ((typeof key === 'string' || key instanceof Uint8Array) && key.length >= 16) {
+    // `{ key, algorithm: 'sha512' }` would be hashed with SHA-256 all the same: an option not read is refused.
+    assertKnownOptions('createOpenTelemetryObserver', hashing, ['key'], 'options.hashSubject');
     return (sub) => createHmac('sha256', key).update(sub, 'utf8').digest('hex');
   }
   throw new TypeError(

@@ -333,6 +333,11 @@ describe('createOpenTelemetryObserver', () => {
     expect(() => createOpenTelemetryObserver({ tracer: {} as never })).toThrow(TypeError);
     expect(() => createOpenTelemetryObserver({ auditLogger: {} as never })).toThrow(/auditLogger/);
     expect(() => createOpenTelemetryObserver({ hashSubject: { key: 'short' } })).toThrow(/16/);
+    expect(() =>
+      createOpenTelemetryObserver({
+        hashSubject: { key: 'a-key-of-32-characters-at-least!', algorithm: 'sha512' } as never,
+      }),
+    ).toThrow(/unknown options\.hashSubject\.algorithm/);
     expect(() => createOpenTelemetryObserver({ hashSubjects: true } as never)).toThrow(
       /did you mean hashSubject/,
     );

@@ -10,6 +10,7 @@ import * as client from 'openid-client';
 import { TokenExchangeFailed } from './errors';
 import { createExchangeClient } from './internal/exchange-client';
 import { assertSession } from './internal/requests';
+import { readScopeList } from './internal/scopes';
 import { TokenCache, tokenKey } from './internal/token-cache';
 
 /** Options of {@link createOnBehalfOf}. */
@@ -86,17 +87,6 @@ const OPTIONS = [
   'fetch',
   'now',
 ] as const satisfies readonly (keyof OnBehalfOfOptions)[];
-
-function checkScopes(where: string, scopes: unknown): string[] {
-  if (
-    !Array.isArray(scopes) ||
-    scopes.length === 0 ||
-    !scopes.every((s) => typeof s === 'string' && /^\S+$/.test(s))
-  ) {
-    throw new TypeError(`${where}: scopes must be a non-empty array of scopes without spaces`);
-  }
-  return [...new Set(scopes as string[])].sort();
-}
 
 function nonNegativeInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -218,7 +208,7 @@ export function createOnBehalfOf(options: OnBehalfOfOptions): OnBehalfOf {
 
   const getToken: OnBehalfOf['getToken'] = async (session, request) => {
     assertSession(session);
-    const scopes = checkScopes('onBehalfOf.getToken', request?.scopes);
+    const scopes = readScopeList('onBehalfOf.getToken: request.scopes', request?.scopes);
     try {
       const token = await cache.getOrLoad(
         keyOf(session, scopes),
@@ -238,14 +228,16 @@ export function createOnBehalfOf(options: OnBehalfOfOptions): OnBehalfOf {
 
   const invalidate: OnBehalfOf['invalidate'] = async (session, request) => {
     assertSession(session);
-    await cache.delete(keyOf(session, checkScopes('onBehalfOf.invalidate', request?.scopes)));
+    await cache.delete(
+      keyOf(session, readScopeList('onBehalfOf.invalidate: request.scopes', request?.scopes)),
+    );
   };
 
   return Object.freeze({
     getToken,
     invalidate,
     guard<Args = unknown>(request: { scopes: readonly string[] }): Guard<Args> {
-      const scopes = checkScopes('onBehalfOf.guard', request?.scopes);
+      const scopes = readScopeList('onBehalfOf.guard: request.scopes', request?.scopes);
       return Object.freeze({
         name: `onBehalfOf(${audience})`,
         kind: 'vault',

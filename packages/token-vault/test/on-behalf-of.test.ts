@@ -149,6 +149,18 @@ describe('createOnBehalfOf', () => {
     });
   });
 
+  it('reads scopes as the token vault does: OAuth scope tokens only, with a hint for a space-separated string', async () => {
+    const api = onBehalfOf();
+    const session = await userSession('bob@acme');
+    for (const scopes of [[], ['docs:read', 'doc"s'], ['docs\\read'], ['dócs:read'], ['docs read']]) {
+      expect(() => api.guard({ scopes })).toThrow(/onBehalfOf\.guard: request\.scopes must be a non-empty array/);
+      await expect(api.getToken(session, { scopes })).rejects.toThrow(/OAuth scope tokens/);
+    }
+    expect(() => api.guard({ scopes: 'docs:read docs:write' as never })).toThrow(
+      /got a string: write scopes: \["docs:read","docs:write"\]/,
+    );
+  });
+
   it('attaches the delegated token through a guard of kind vault', async () => {
     const gate = createGate({ audit: memoryAudit() });
     const guard = onBehalfOf().guard({ scopes: ['docs:read'] });

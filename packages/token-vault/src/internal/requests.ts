@@ -1,5 +1,6 @@
 import { type AgentSession, assertKnownOptions, GateDenied } from '@agentgate/core';
 import type { ConnectionRequest } from '../token-vault';
+import { readScopeList } from './scopes';
 
 /** A session the vault can act for: a user and a way to get their subject token. */
 export function assertSession(session: AgentSession): void {
@@ -36,17 +37,5 @@ export function validateRequest(
       `vault.${method}: request.connection must be a non-empty name (letters, digits, '.', ':', '_', '-')`,
     );
   }
-  const scopes: unknown = request.scopes;
-  if (
-    !Array.isArray(scopes) ||
-    scopes.length === 0 ||
-    scopes.some((scope) => typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
-  ) {
-    const hint =
-      typeof scopes === 'string' ? ` (got a string: write scopes: ${JSON.stringify(scopes.split(' '))})` : '';
-    throw new TypeError(
-      `vault.${method}: request.scopes must be a non-empty array of OAuth scope tokens (no spaces)${hint}`,
-    );
-  }
-  return { connection, scopes: [...new Set(scopes as string[])].sort() };
+  return { connection, scopes: readScopeList(`vault.${method}: request.scopes`, request.scopes) };
 }
