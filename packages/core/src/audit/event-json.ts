@@ -52,17 +52,6 @@ export function isKnownDraft(draft: AuditEventDraft): boolean {
   return true;
 }
 
-type AuditEventConstructor = new (
-  call: CallFacts,
-  phase: AuditPhase,
-  outcome: AuditOutcome,
-  decision: DecisionFacts,
-  id: string,
-  chain: string,
-  at: string,
-  prevHash: string,
-) => AuditEvent;
-
 /**
  * An event's fields added in canonical order (absent ones left out, as JSON leaves them out), `hash` not set yet.
  *
@@ -109,7 +98,9 @@ AuditEventFields.prototype = Object.prototype;
  * The event of one decision of a call, or of a draft ({@link isKnownDraft}) passed as both `call` and `decision`;
  * `hash` not set yet.
  */
-export const newAuditEvent = AuditEventFields as unknown as AuditEventConstructor;
+export const newAuditEvent = AuditEventFields as unknown as new (
+  ...fields: Parameters<typeof AuditEventFields>
+) => AuditEvent;
 
 /**
  * `canonicalJson` of an event from {@link newAuditEvent} before its hash is set. When every field is a string —
