@@ -99,6 +99,11 @@ describe('createFgaAuthorizer options', () => {
     await expect(
       fga.filterDocuments([], { session: {}, relation: 'viewer', object: String } as never),
     ).rejects.toThrow(/session/);
+    // A hand-built session missing a field is no session either (core's isAgentSession).
+    const { scopes: _scopes, ...withoutScopes } = alice;
+    await expect(
+      fga.filterDocuments([], { session: withoutScopes, relation: 'viewer', object: String } as never),
+    ).rejects.toThrow(/session must be an AgentSession/);
     await expect(fga.check({ session: alice, relation: 'viewer', object: 'd2' })).rejects.toThrow(TypeError);
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentSession } from '@agentgate/core';
+import { type AgentSession, isAgentSession } from '@agentgate/core';
 import type { FgaQuestionContext, FgaTuple, FgaTupleKey } from '../types';
 
 /**
@@ -22,12 +22,7 @@ export function isPlainSubject(sub: string): boolean {
 export const typeOf = (object: string): string => object.slice(0, object.indexOf(':'));
 
 export function assertSession(where: string, session: unknown): asserts session is AgentSession {
-  const user = (session as AgentSession | null | undefined)?.user;
-  if (
-    typeof user?.sub !== 'string' ||
-    user.sub.length === 0 ||
-    typeof (session as AgentSession).id !== 'string'
-  ) {
+  if (!isAgentSession(session)) {
     throw new TypeError(
       `${where}: session must be an AgentSession (from @agentgate/identity or createSession)`,
     );
