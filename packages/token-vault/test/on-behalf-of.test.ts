@@ -153,7 +153,9 @@ describe('createOnBehalfOf', () => {
     const api = onBehalfOf();
     const session = await userSession('bob@acme');
     for (const scopes of [[], ['docs:read', 'doc"s'], ['docs\\read'], ['dócs:read'], ['docs read']]) {
-      expect(() => api.guard({ scopes })).toThrow(/onBehalfOf\.guard: request\.scopes must be a non-empty array/);
+      expect(() => api.guard({ scopes })).toThrow(
+        /onBehalfOf\.guard: request\.scopes must be a non-empty array/,
+      );
       await expect(api.getToken(session, { scopes })).rejects.toThrow(/OAuth scope tokens/);
     }
     expect(() => api.guard({ scopes: 'docs:read docs:write' as never })).toThrow(
