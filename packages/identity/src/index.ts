@@ -45,6 +45,7 @@ export type {
   ProtectApiOptions,
 } from './protect-api';
 export { ApiAuthorizationFailed, bearerChallenge, protectApi } from './protect-api';
+export { readBearerToken } from './read-bearer-token';
 export type { TokenActor } from './token-actor';
 export { tokenActor } from './token-actor';
 export type {

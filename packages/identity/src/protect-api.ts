@@ -1,6 +1,7 @@
 import { type AgentSession, assertKnownOptions } from '@agentgate/core';
 import type { JWTPayload } from 'jose';
 import { TokenVerificationFailed } from './errors';
+import { readBearerToken } from './read-bearer-token';
 import { type TokenActor, tokenActor } from './token-actor';
 import type { AccessTokenVerifier } from './verify-access-token';
 
@@ -189,14 +190,13 @@ export function protectApi(options: ProtectApiOptions): ApiProtection {
     );
 
   const authenticate: ApiProtection['authenticate'] = async (authorization, call = {}) => {
-    const match =
-      typeof authorization === 'string' ? /^Bearer +([\x21-\x7e]+)$/i.exec(authorization.trim()) : null;
-    if (!match?.[1]) throw refuse(401, 'unauthorized', 'a bearer token is required');
+    const token = readBearerToken(authorization);
+    if (token === undefined) throw refuse(401, 'unauthorized', 'a bearer token is required');
     let session: AgentSession;
     let claims: Readonly<JWTPayload>;
     let actor: TokenActor | undefined;
     try {
-      ({ session, claims } = await verifier.verify(match[1], call.signal ? { signal: call.signal } : {}));
+      ({ session, claims } = await verifier.verify(token, call.signal ? { signal: call.signal } : {}));
       actor = tokenActor(claims);
     } catch (error) {
       if (!TokenVerificationFailed.isInstance(error)) throw error;

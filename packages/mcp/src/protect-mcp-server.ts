@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentSession, Gate, Guard, Risk } from '@agentgate/core';
-import { type AccessTokenVerifier, TokenVerificationFailed } from '@agentgate/identity';
+import { type AccessTokenVerifier, readBearerToken, TokenVerificationFailed } from '@agentgate/identity';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { StepUpUrl } from './gate-error-result';
 import { type HttpAnswer, insufficientScope, jsonRpcError, unauthorized } from './internal/challenges';
+import { delegatedSession } from './internal/delegated-session';
 import { guardToolHandler, sessionOfRequest } from './internal/guarded-handler';
-import { audienceMatches, bearerToken, calledTools, isInitialize } from './internal/json-rpc-request';
-import { registeredTools } from './internal/registered-tools';
+import { audienceMatches, calledTools, isInitialize } from './internal/json-rpc-request';
+import { registeredTools, sealRegisteredTools } from './internal/registered-tools';
 import { assertToolsMatch, validate } from './internal/tool-policies';
 import { protectedResourceMetadata, protectedResourceMetadataUrl } from './protected-resource-metadata';
 
@@ -81,7 +82,9 @@ function toResponse(answer: HttpAnswer): Response {
  * tools the caller may use. Interrupts become URL-mode elicitations or tool errors (see `gateErrorResult`).
  *
  * `createServer` builds one `McpServer` per MCP session (the SDK's servers serve one transport each); each
- * session is bound to the user and client that opened it.
+ * session is bound to the user and client that opened it. Its tools are fixed once guarded: registering another
+ * tool on that server later throws a `TypeError`. A delegated token's `act` (RFC 8693) must name the token's
+ * client, or the token is refused with 401 `invalid_token`.
  *
  * @example
  * const mcp = protectMcpServer(() => buildServer(), {
@@ -150,7 +153,6 @@ export function protectMcpServer(
         sessions.delete(id);
       },
     });
-    const entry: McpSession = { transport, server, tools, owner, lastSeen: Date.now() };
     for (const [name, tool] of Object.entries(tools)) {
       guardToolHandler(tool, {
         name,
@@ -160,6 +162,14 @@ export function protectMcpServer(
         ...(options.stepUpUrl ? { stepUpUrl: options.stepUpUrl } : {}),
       });
     }
+    // From here on a tool registered on this server (before or after connect) is a TypeError, never served.
+    const entry: McpSession = {
+      transport,
+      server,
+      tools: sealRegisteredTools(server),
+      owner,
+      lastSeen: Date.now(),
+    };
     await server.connect(transport);
     return entry;
   };
@@ -168,7 +178,12 @@ export function protectMcpServer(
   const trimTools = async (session: McpSession, caller: AgentSession) => {
     const granted = new Set(caller.scopes);
     for (const [name, tool] of Object.entries(session.tools)) {
-      const policy = policies.get(name)!;
+      const policy = policies.get(name);
+      // The record is sealed (no tool can be added); a tool without a policy is never listed nor callable.
+      if (policy === undefined) {
+        tool.enabled = false;
+        continue;
+      }
       let allowed = policy.scopes.every((scope) => granted.has(scope));
       if (allowed && policy.visible) {
         try {
@@ -184,12 +199,15 @@ export function protectMcpServer(
   const authorize = async (
     request: Request,
   ): Promise<HttpAnswer | { session: AgentSession; owner: string; expiresAt?: number; clientId: string }> => {
-    const token = bearerToken(request.headers.get('authorization'));
+    const token = readBearerToken(request.headers.get('authorization'));
     if (token === undefined)
       return unauthorized(resourceMetadataUrl, undefined, scopesSupported.join(' ') || undefined);
     let verified: Awaited<ReturnType<AccessTokenVerifier['verify']>>;
+    let session: AgentSession;
     try {
       verified = await verifier.verify(token, { signal: request.signal });
+      // A delegated token's actor (`act`) must be the client the session names: else it is refused here.
+      session = delegatedSession(verified);
     } catch (error) {
       const reason =
         error instanceof TokenVerificationFailed ? String(error.details.reason ?? 'invalid') : 'invalid';
@@ -199,7 +217,7 @@ export function protectMcpServer(
     if (!audienceMatches(verified.claims.aud, resource)) {
       return unauthorized(resourceMetadataUrl, { description: 'the access token was refused (audience)' });
     }
-    const { session, claims } = verified;
+    const { claims } = verified;
     const clientId =
       typeof claims['client_id'] === 'string' ? claims['client_id'] : (session.agent?.clientId ?? '');
     return {

@@ -1,10 +1,12 @@
+import { createAccessTokenVerifier } from '@agentgate/identity';
+import { createOnBehalfOf } from '@agentgate/token-vault';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_ERROR_META_KEY } from '../src/index';
-import { type McpFixture, seenByTools, startMcpFixture } from './support/mcp-fixture';
+import { builtServers, type McpFixture, seenByTools, startMcpFixture } from './support/mcp-fixture';
 import { MemoryOAuthProvider } from './support/memory-oauth-provider';
 import { authorizeInBrowser } from './support/scripted-browser';
 
@@ -93,6 +95,82 @@ describe('protectMcpServer', () => {
     expect(extra.requestInfo?.headers).toEqual(expect.any(Object));
     expect(extra.requestInfo?.headers).not.toHaveProperty('authorization');
     expect(JSON.stringify(extra)).not.toContain(token);
+    await client.close();
+  });
+
+  it('refuses a tool registered after protectMcpServer guarded the session server: a TypeError, never served', async () => {
+    const { client } = await clientWithToken(
+      (await mcpToken('alice@acme', 'openid calendar:read')).access_token,
+    );
+    // The server of this MCP session, connected to its transport.
+    const server = builtServers.at(-1)!;
+    const ran: string[] = [];
+    const late = () => {
+      ran.push('late');
+      return { content: [{ type: 'text' as const, text: 'ran unguarded' }] };
+    };
+    const thrownBy = (register: () => unknown) => {
+      try {
+        register();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    for (const [name, register] of [
+      ['late_tool', () => server.registerTool('late_tool', { description: 'Registered late' }, late)],
+      ['late_shorthand', () => server.tool('late_shorthand', late)],
+    ] as const) {
+      const error = thrownBy(register);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(
+        `protectMcpServer: tool '${name}' was registered after protectMcpServer guarded this server; ` +
+          'it has no policy and is never served (register every tool in createServer and name it in options.tools)',
+      );
+    }
+
+    const listed = (await client.listTools()).tools.map((tool) => tool.name);
+    expect(listed).not.toContain('late_tool');
+    expect(listed).not.toContain('late_shorthand');
+    for (const name of ['late_tool', 'late_shorthand']) {
+      const result = await client.callTool({ name, arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain(`Tool ${name} not found`);
+    }
+    expect(ran).toEqual([]);
+    // The session still serves its guarded tools.
+    expect(textOf(await client.callTool({ name: 'whoami', arguments: {} }))).toBe(
+      'alice via agentgate-agent',
+    );
+    await client.close();
+  });
+
+  it("serves an on-behalf-of token (RFC 8693) for the user, with the acting agent as the session's agent", async () => {
+    const agent = 'agentgate-agent';
+    const verifier = createAccessTokenVerifier({ issuer: fixture.dev.issuer, audience: fixture.resource });
+    // The user's session as the agent holds it, then a delegated token for this MCP server, narrowed to one scope.
+    const user = await verifier(
+      (await mcpToken('alice@acme', 'openid calendar:read calendar:write')).access_token,
+    );
+    const delegated = await createOnBehalfOf({
+      issuer: fixture.dev.issuer,
+      clientId: agent,
+      clientSecret: fixture.dev.clients.find((client) => client.clientId === agent)!.clientSecret,
+      audience: fixture.resource,
+      allowInsecureRequests: true,
+    }).getToken(user, { scopes: ['calendar:read'] });
+    const { claims } = await verifier.verify(delegated.accessToken);
+    expect(claims).toMatchObject({ sub: 'alice', client_id: agent, act: { sub: agent } });
+
+    const { client } = await clientWithToken(delegated.accessToken);
+    expect(textOf(await client.callTool({ name: 'whoami', arguments: {} }))).toBe(`alice via ${agent}`);
+    const listed = (await client.listTools()).tools.map((tool) => tool.name);
+    expect(listed).toContain('list_events');
+    // The exchange narrowed the token: what needs calendar:write is neither listed nor callable.
+    expect(listed).not.toContain('create_event');
+    await expect(
+      client.callTool({ name: 'create_event', arguments: { title: 'Offsite' } }),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
     await client.close();
   });
 

@@ -1,9 +1,3 @@
-/** The bearer token of an `Authorization` header (RFC 6750 §2.1), or undefined. */
-export function bearerToken(header: string | null): string | undefined {
-  const match = header === null ? null : /^Bearer +([\x21-\x7e]+)$/i.exec(header.trim());
-  return match?.[1];
-}
-
 /** RFC 8707: the token's `aud` names this resource (one trailing slash aside). */
 export function audienceMatches(aud: unknown, resource: string): boolean {
   const comparable = (value: string) => value.replace(/\/$/, '');

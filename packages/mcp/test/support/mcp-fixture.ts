@@ -30,9 +30,13 @@ export interface McpFixture {
 /** What `whoami` last received as the SDK's `extra` (to prove no credential reaches a tool). */
 export const seenByTools: { extra?: unknown } = {};
 
+/** Every McpServer the fixture built (the probe, then one per MCP session), newest last. */
+export const builtServers: McpServer[] = [];
+
 /** Calendar and document tools, as an application registers them on an McpServer. */
 function buildServer(): McpServer {
   const server = new McpServer({ name: 'agentgate-test', version: '1.0.0' });
+  builtServers.push(server);
   const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
   server.registerTool('whoami', { description: 'Who the tool acts for' }, (extra) => {
     seenByTools.extra = extra;
