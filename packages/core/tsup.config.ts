@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.base.ts';
 
-export default packageBuild();
+// `src/browser-errors.ts` is the browser-safe `@agentgate/core/errors` (dist/browser-errors.*).
+export default packageBuild(['src/index.ts', 'src/browser-errors.ts']);

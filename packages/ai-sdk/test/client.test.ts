@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { GateDenied, GateInterrupt, isGateDenied, isGateInterrupt } from '@agentgate/core';
 import { describe, expect, it } from 'vitest';
 import { isAgentGateInterrupt, isAgentGateResult } from '../src/client';
@@ -92,9 +94,29 @@ describe('isAgentGateResult', () => {
     );
   });
 
-  it('is browser-safe: the client entry imports nothing at run time', () => {
-    const source = readFileSync(new URL('../src/client.ts', import.meta.url), 'utf8');
-    const imports = source.split('\n').filter((line) => line.startsWith('import'));
-    expect(imports.every((line) => line.startsWith('import type'))).toBe(true);
+  it('is browser-safe: the client entry imports only @agentgate/core/errors, whose graph has no Node import', () => {
+    const importsOf = (file: URL): string[] =>
+      [
+        ...readFileSync(file, 'utf8').matchAll(/^(?:import|export)(?!\s+type\b)[^;]*?from\s+'([^']+)'/gms),
+      ].map((match) => match[1] ?? '');
+    expect(importsOf(new URL('../src/client.ts', import.meta.url))).toEqual(['@agentgate/core/errors']);
+    // Every module the errors entry reaches, by relative import: none imports a Node module or a package.
+    const entry = createRequire(import.meta.url).resolve('@agentgate/core/package.json');
+    const exported = JSON.parse(readFileSync(entry, 'utf8')).exports['./errors']['@agentgate/source'];
+    const seen = new Set<string>();
+    const pending = [new URL(exported, pathToFileURL(entry))];
+    while (pending.length > 0) {
+      const file = pending.pop() as URL;
+      if (seen.has(file.href)) continue;
+      seen.add(file.href);
+      for (const specifier of importsOf(file)) {
+        expect(
+          specifier.startsWith('./') || specifier.startsWith('../'),
+          `${file.pathname}: ${specifier}`,
+        ).toBe(true);
+        pending.push(new URL(`${specifier}.ts`, file));
+      }
+    }
+    expect(seen.size).toBeGreaterThan(1);
   });
 });
