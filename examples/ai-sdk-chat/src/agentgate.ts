@@ -12,7 +12,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentGateToolApproval, createAiSdkAuth, sessionToolsContext } from '@agentgate/ai-sdk';
+import {
+  agentGateToolApproval,
+  createAiSdkAuth,
+  recordChatDenials,
+  sessionToolsContext,
+} from '@agentgate/ai-sdk';
 import { type AuthorizationDetail, createApprovals } from '@agentgate/approval';
 import { type AgentSession, createGate, type Gate, jsonlAudit, MemoryStore } from '@agentgate/core';
 import type { DevClient, DevServer } from '@agentgate/dev-server';
@@ -116,12 +121,16 @@ export async function createChatAgent({ server, client, onRefund }: CreateChatAg
     gate,
     approvals,
     auditFile,
-    /** The `streamText` settings of one request: the tools, their session context, and the approval hook. */
+    /**
+     * The `streamText` settings of one request: the tools, their session context, the approval hook, and `onStart`,
+     * which records a "no" in the chat as the denial of the AgentGate approval.
+     */
     forSession(session: AgentSession) {
       return {
         tools,
         toolsContext: sessionToolsContext(tools, session),
         toolApproval,
+        onStart: recordChatDenials,
         experimental_toolApprovalSecret: toolApprovalSecret,
       };
     },

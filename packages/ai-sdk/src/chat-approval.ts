@@ -97,28 +97,48 @@ export function createChatApproval<Args>(
       const existing = await findInAppApproval(approvals, input);
       if (existing?.status === 'approved') return 'not-applicable'; // the call consumes it when it runs
       if (existing?.status === 'pending') return { type: 'user-approval', reason: existing.bindingMessage };
-      try {
-        // Creates the pending in-app approval, bound to the user, the session, the tool and the argument digest.
-        await inApp.check(requestContext<Args>(input));
-        return 'not-applicable'; // `when()` says these arguments need no approval
-      } catch (error) {
-        if (isGateInterrupt(error) && error.code === 'APPROVAL_PENDING') {
-          const message = (error.details as { bindingMessage?: unknown }).bindingMessage;
-          return typeof message === 'string' ? { type: 'user-approval', reason: message } : 'user-approval';
+      // A call asked again after a "no" (or after its approval expired) is asked again: the first check reports the
+      // old decision and frees the arguments for a new request, the second creates it.
+      const attempts = existing?.status === 'denied' || existing?.status === 'expired' ? 2 : 1;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // Creates the pending in-app approval, bound to the user, the session, the tool and the argument digest.
+          await inApp.check(requestContext<Args>(input));
+          return 'not-applicable'; // `when()` says these arguments need no approval
+        } catch (error) {
+          if (isGateInterrupt(error) && error.code === 'APPROVAL_PENDING') {
+            const message = (error.details as { bindingMessage?: unknown }).bindingMessage;
+            return typeof message === 'string' ? { type: 'user-approval', reason: message } : 'user-approval';
+          }
+          const settled =
+            isGateInterrupt(error) && (error.code === 'APPROVAL_DENIED' || error.code === 'APPROVAL_EXPIRED');
+          if (settled && attempt < attempts) continue;
+          // Any other decision: the gate reaches it again when the tool runs, records it and returns it to the UI.
+          return 'not-applicable';
         }
-        // Any other decision: the gate reaches it again when the tool runs, records it and returns it to the UI.
-        return 'not-applicable';
       }
     },
     async approve(input) {
       const pending = await findInAppApproval(approvals, input);
-      // Only an approval requested for exactly these arguments, this user and this session: anything else stays
-      // undecided, and the call interrupts with its own pending approval.
-      if (pending?.status !== 'pending') return;
+      // Only an approval requested for this very tool call — so for exactly these arguments, this user and this
+      // session: anything else stays undecided, and the call interrupts with its own pending approval. An old "yes"
+      // sent again (a replayed history) answers its own call, which has run, never a newer request.
+      if (pending?.status !== 'pending' || pending.callId !== input.callId) return;
       try {
         await approvals.decide(pending.id, { session: input.session, decision: 'approve' });
       } catch {
         // Decided meanwhile, expired, or refused: the guard then tells the call what the record says.
+      }
+    },
+    async deny(input) {
+      const pending = await findInAppApproval(approvals, input);
+      // The same binding as a "yes": a "no" for another call (an old one sent again), other arguments, another session
+      // or another user denies nothing.
+      if (pending?.status !== 'pending' || pending.callId !== input.callId) return;
+      try {
+        await approvals.decide(pending.id, { session: input.session, decision: 'deny' });
+      } catch {
+        // Decided meanwhile, expired, or refused: the record keeps what it says.
       }
     },
   };

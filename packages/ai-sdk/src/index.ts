@@ -15,6 +15,8 @@ export type { ActiveToolsForOptions } from './active-tools';
 export { activeToolsFor } from './active-tools';
 export type { AgentGateToolApproval, AgentGateToolApprovalOptions } from './tool-approval';
 export { agentGateToolApproval } from './tool-approval';
+export type { ChatDenialsInput } from './record-chat-denials';
+export { recordChatDenials } from './record-chat-denials';
 
 // Results the UI and the model see (also in '@agentgate/ai-sdk/client')
 export type { AgentGateToolResult } from './client';

@@ -12,6 +12,7 @@ import {
 import type { Tool, ToolExecutionOptions } from 'ai';
 import type { AgentGateToolResult } from './client';
 import { approvedInChat } from './internal/chat-messages';
+import { outputOrDecisionSchema } from './internal/output-schema';
 import { precheckGuards } from './internal/precheck';
 import { type ChatApprovalBridge, chatApprovals, gatedTools } from './internal/registry';
 import { argumentsSchema, sessionAwareContextSchema, withoutSession } from './internal/schemas';
@@ -125,6 +126,8 @@ export function gateTool<T extends Tool>(
     ...tool,
     ...hooksWithoutSession(tool),
     contextSchema: sessionAwareContextSchema(tool.contextSchema),
+    // A denial or an interrupt is the tool's output too: stored UI messages that hold one validate again.
+    ...(tool.outputSchema === undefined ? {} : { outputSchema: outputOrDecisionSchema(tool.outputSchema) }),
     execute: run,
   };
   gatedTools.set(wrapped, { gate, tool: gated, guards: frozenGuards, bridge, precheck });

@@ -12,7 +12,7 @@ import {
 } from 'ai';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { agentGateToolApproval, createAiSdkAuth, sessionToolsContext } from '../src/index';
+import { agentGateToolApproval, createAiSdkAuth, recordChatDenials, sessionToolsContext } from '../src/index';
 import { type ScriptedTurn, scriptedModel } from './helpers';
 
 const alice = createSession({ sub: 'alice', iss: 'https://id.example/', tenant: 'acme', id: 'chat-alice' });
@@ -49,6 +49,7 @@ function shop(turns: readonly ScriptedTurn[], approvalSecret?: string) {
       tools,
       toolsContext: sessionToolsContext(tools, session),
       toolApproval: agentGateToolApproval(),
+      onStart: recordChatDenials,
       stopWhen: isStepCount(4),
       messages,
       ...(approvalSecret === undefined ? {} : { experimental_toolApprovalSecret: approvalSecret }),
@@ -60,6 +61,7 @@ function shop(turns: readonly ScriptedTurn[], approvalSecret?: string) {
       tools,
       toolsContext: sessionToolsContext(tools, alice),
       toolApproval: agentGateToolApproval(),
+      onStart: recordChatDenials,
       stopWhen: isStepCount(4),
       messages: await convertToModelMessages(uiMessages, { tools }),
     });
@@ -169,12 +171,49 @@ describe('agentGateToolApproval — in-chat approval', () => {
     await expect(h.approvals.list({ sub: 'alice' })).resolves.toMatchObject([{ status: 'pending' }]);
   });
 
-  it('runs nothing when the user denies in the chat', async () => {
+  it('runs nothing when the user denies in the chat, and records the "no" as the denial of the approval', async () => {
     const h = shop(script);
     const { messages, request } = await askForRefund(h);
-    const result = await h.turn(answer(messages, request.approvalId, false));
+    const denied = answer(messages, request.approvalId, false);
+    const result = await h.turn(denied);
     expect(h.executed).not.toHaveBeenCalled();
     expect(JSON.stringify(result.responseMessages)).toContain('execution-denied');
+    const [record] = await h.approvals.list({ sub: 'alice' });
+    expect(record).toMatchObject({ status: 'denied', tool: 'refund', sessionId: 'chat-alice' });
+    const decisions = h.audit.events.filter((event) => event.phase === 'approval');
+    expect(decisions.map((event) => event.outcome)).toEqual(['requested', 'pending', 'denied']);
+    expect(verifyAuditChain(h.audit.events).valid).toBe(true);
+
+    // The same history sent again decides nothing more.
+    await h.turn(denied);
+    expect(h.audit.events.filter((event) => event.phase === 'approval')).toHaveLength(3);
+    await expect(h.approvals.list({ sub: 'alice' })).resolves.toMatchObject([{ status: 'denied' }]);
+  });
+
+  it('asks in the chat again when the model calls again after a "no"', async () => {
+    const h = shop([script[0] as ScriptedTurn, script[0] as ScriptedTurn, { text: 'Done.' }]);
+    const { messages, request } = await askForRefund(h);
+    const again = await h.turn(answer(messages, request.approvalId, false));
+    expect(again.content.find((part) => part.type === 'tool-approval-request')).toMatchObject({
+      reason: 'Refund 240 on order 1042',
+    });
+    expect(h.executed).not.toHaveBeenCalled();
+    const records = await h.approvals.list({ sub: 'alice' });
+    expect(records.map((record) => record.status)).toEqual(['denied', 'pending']);
+  });
+
+  it.each([
+    ['another user', (messages: ModelMessage[]) => messages, bob],
+    ['changed arguments', (messages: ModelMessage[]) => withAmount(messages, 2400), alice],
+  ])('denies nothing for a "no" sent by %s', async (_who, change, session) => {
+    const h = shop(script);
+    const { messages, request } = await askForRefund(h);
+    await h.turn(change(answer(messages, request.approvalId, false)), session);
+    expect(h.executed).not.toHaveBeenCalled();
+    await expect(h.approvals.list({ sub: 'alice' })).resolves.toMatchObject([{ status: 'pending' }]);
+    expect(h.audit.events.some((event) => event.phase === 'approval' && event.outcome === 'denied')).toBe(
+      false,
+    );
   });
 
   it('lets calls that need no approval run without asking', async () => {
@@ -237,6 +276,27 @@ describe('agentGateToolApproval — in-chat approval', () => {
     const done = next.parts.find((candidate) => candidate.type === 'tool-refund');
     expect(done).toMatchObject({ state: 'output-available', output: { refunded: '1042', amount: 240 } });
     await expect(h.approvals.list({ sub: 'alice' })).resolves.toMatchObject([{ status: 'consumed' }]);
+  });
+
+  it('records a "no" given with addToolApprovalResponse through streamText and UI messages', async () => {
+    const h = shop(script);
+    const user: UIMessage = { id: 'u1', role: 'user', parts: [{ type: 'text', text: 'Refund order 1042' }] };
+    const assistant = await h.chatRoute([user]);
+    const answered: UIMessage = {
+      ...assistant,
+      parts: assistant.parts.map((candidate) =>
+        candidate.type === 'tool-refund' && candidate.state === 'approval-requested'
+          ? {
+              ...candidate,
+              state: 'approval-responded',
+              approval: { ...candidate.approval, approved: false },
+            }
+          : candidate,
+      ) as UIMessage['parts'],
+    };
+    await h.chatRoute([user, answered]);
+    expect(h.executed).not.toHaveBeenCalled();
+    await expect(h.approvals.list({ sub: 'alice' })).resolves.toMatchObject([{ status: 'denied' }]);
   });
 
   it("works with the SDK's signed approvals, which refuse changed arguments before AgentGate sees them", async () => {

@@ -7,6 +7,7 @@ import {
   agentGateToolApproval,
   createAiSdkAuth,
   isAgentGateResult,
+  recordChatDenials,
   sessionToolsContext,
 } from '../src/index';
 
@@ -63,4 +64,19 @@ test('toolsContext is optional for tools without context, and typed for tools wi
 test('withAuth needs the name of the tool', () => {
   // @ts-expect-error no { name }
   auth.withAuth(tool({ inputSchema: z.object({}), execute: async () => 1 }));
+});
+
+test('a tool with an output schema keeps its output type, or a decision', async () => {
+  const described = auth.withAuth(
+    tool({
+      inputSchema: z.object({}),
+      outputSchema: z.object({ events: z.array(z.string()) }),
+      execute: async () => ({ events: ['standup'] }),
+    }),
+    { name: 'described' },
+  );
+  expectTypeOf<InferToolOutput<typeof described>>().toEqualTypeOf<
+    { events: string[] } | AgentGateToolResult
+  >();
+  await generateText({ model, tools: { described }, onStart: recordChatDenials, prompt: 'x' });
 });

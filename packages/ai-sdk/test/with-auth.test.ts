@@ -54,7 +54,6 @@ describe('withAuth', () => {
     for (const key of [
       'description',
       'inputSchema',
-      'outputSchema',
       'providerOptions',
       'metadata',
       'strict',
@@ -63,6 +62,8 @@ describe('withAuth', () => {
       expect(listEvents[key], key).toBe(listEventsTool[key]);
     }
     expect(listEvents.execute).not.toBe(listEventsTool.execute);
+    // The output schema is the tool's own or a decision (see output-schema.test.ts).
+    expect(listEvents.outputSchema).not.toBe(listEventsTool.outputSchema);
   });
 
   it('runs the tool for the session of its context, through a generateText loop', async () => {

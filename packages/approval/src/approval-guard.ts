@@ -176,6 +176,7 @@ export function createApprovalGuard<Args>(engine: Engine, options: ResolvedGuard
       binding,
       sessionId: context.session.id,
       callKey,
+      ...(typeof context.callId === 'string' ? { callId: context.callId } : {}),
       guard: name,
       details,
       bindingMessage,

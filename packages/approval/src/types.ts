@@ -33,6 +33,11 @@ export interface ApprovalView {
   readonly sub: string;
   readonly tenant?: string;
   readonly sessionId: string;
+  /**
+   * The id of the tool call the approval was requested for (a concurrent identical call in the same session waits on
+   * the same record). An answer given for a tool call — a chat's yes or no — decides only the record requested for it.
+   */
+  readonly callId?: string;
   readonly bindingMessage: string;
   readonly authorizationDetails: readonly AuthorizationDetail[];
   /** ISO 8601. */

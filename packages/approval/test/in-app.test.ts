@@ -21,6 +21,10 @@ describe('createApprovals — in-app channel', () => {
       authorizationDetails: [{ type: 'refund', orderId: '1042', amount: 240, currency: 'EUR' }],
     });
     const id = first.error.details.approvalId!;
+    // The record names the tool call it was requested for: the call the audit trail shows requesting it.
+    const requested = h.audit.events.find((event) => event.outcome === 'requested');
+    expect((await h.approvals.get(id))?.callId).toEqual(requested?.callId);
+    expect(requested?.callId).toEqual(expect.any(String));
     // The same call again resumes the same record instead of asking twice.
     await expect(h.refund(args, alice)).rejects.toMatchObject({ details: { approvalId: id } });
     expect(await h.approvals.list({ sub: 'alice' })).toHaveLength(1);

@@ -1,6 +1,6 @@
 import type { AgentSession, Gate, GatedTool, Guard } from '@agentgate/core';
 
-/** What `agentGateToolApproval` needs of a chat approval guard: ask, and record the chat's "yes". */
+/** What `agentGateToolApproval` needs of a chat approval guard: ask, and record the chat's "yes" or "no". */
 export interface ChatApprovalBridge {
   /** Creates (or finds) the in-app approval of this call; what the AI SDK should do with it. */
   request(
@@ -8,6 +8,8 @@ export interface ChatApprovalBridge {
   ): Promise<'user-approval' | 'not-applicable' | { type: 'user-approval'; reason: string }>;
   /** Records the user's approval in the chat as the decision of the in-app approval of exactly these arguments. */
   approve(input: BridgeInput): Promise<void>;
+  /** Records the user's "no" in the chat as the denial of the in-app approval of exactly these arguments. */
+  deny(input: BridgeInput): Promise<void>;
 }
 
 export interface BridgeInput {

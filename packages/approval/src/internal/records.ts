@@ -24,6 +24,8 @@ export interface StoredRecord {
   sessionId: string;
   /** The key a later call with the same arguments in the same session finds this record by. */
   callKey: string;
+  /** The id of the tool call the record was requested for (a concurrent identical call joins it). */
+  callId?: string;
   guard: string;
   details: AuthorizationDetail[];
   bindingMessage: string;
@@ -217,7 +219,8 @@ function isRecord(value: unknown): value is StoredRecord {
     record !== null &&
     record.v === 1 &&
     typeof record.id === 'string' &&
-    typeof record.binding?.sub === 'string'
+    typeof record.binding?.sub === 'string' &&
+    (record.callId === undefined || typeof record.callId === 'string')
   );
 }
 
@@ -234,6 +237,7 @@ export function toView(state: RecordState): ApprovalView {
     sub: record.binding.sub,
     ...(record.binding.tenant === undefined ? {} : { tenant: record.binding.tenant }),
     sessionId: record.sessionId,
+    ...(record.callId === undefined ? {} : { callId: record.callId }),
     bindingMessage: record.bindingMessage,
     authorizationDetails: record.details,
     createdAt: new Date(record.createdAt).toISOString(),
