@@ -18,41 +18,11 @@ export type {
   VerifyAuditChainOptions,
 } from './audit/verify';
 export { verifyAuditChain } from './audit/verify';
+// Errors and interrupts: the browser-safe `@agentgate/core/errors` entry, whole
+export * from './browser-errors';
 export type { ExecutionContext } from './call-context';
 export { currentCall, getCredential } from './call-context';
 export { canonicalJson, digestArgs, sha256Hex } from './digest';
-// Errors and interrupts
-export type {
-  AgentGateErrorCode,
-  AgentGateErrorOptions,
-  AnyGateDenied,
-  AnyGateDeniedJSON,
-  AnyGateInterrupt,
-  AnyGateInterruptJSON,
-  ArgumentIssue,
-  DenialCode,
-  DenialDetailsByCode,
-  DetailsOf,
-  ErrorDetails,
-  GateErrorJSON,
-  InterruptCode,
-  InterruptDetailsByCode,
-  StoreErrorCode,
-} from './errors';
-export {
-  AgentGateError,
-  AuditFailed,
-  ConnectionTokenRejected,
-  GateDenied,
-  GateInterrupt,
-  isConnectionTokenRejected,
-  isDenialCode,
-  isGateDecision,
-  isGateDenied,
-  isGateInterrupt,
-  isInterruptCode,
-  reviveGateError,
-} from './errors';
 // The gate and its guards
 export type {
   Gate,
