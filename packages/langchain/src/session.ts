@@ -63,11 +63,14 @@ const NOT_A_SESSION = Object.freeze({ user: Object.freeze({}) }) as unknown as A
 function fromRun(run: RunLike | undefined): AgentSession | undefined {
   if (typeof run !== 'object' || run === null) return undefined;
   const context = run.context;
+  const configured = run.configurable?.[SESSION_KEY];
   const found =
-    run.configurable?.[SESSION_KEY] ??
-    (typeof context === 'object' && context !== null
-      ? (context as Record<string, unknown>)[SESSION_KEY]
-      : undefined);
-  if (found === undefined || found === null) return undefined;
+    configured !== undefined
+      ? configured
+      : typeof context === 'object' && context !== null
+        ? (context as Record<string, unknown>)[SESSION_KEY]
+        : undefined;
+  // Only a missing key means "not given here": anything else under it, `null` included, is this run's (malformed) one.
+  if (found === undefined) return undefined;
   return isAgentSession(found) ? found : NOT_A_SESSION;
 }

@@ -212,10 +212,12 @@ describe('withAuth', () => {
   it('denies a session key that holds no session instead of looking elsewhere', async () => {
     const { auth, listEvents, body } = setup();
     const wrapped = auth.withAuth(listEvents);
-    const result = await runWithSession(alice, () =>
-      wrapped.invoke({ day: 'today' }, { configurable: { [SESSION_KEY]: { user: 'alice' } } }),
-    );
-    expect(readAgentGateToolMessage(result)).toMatchObject({ code: 'NO_SESSION' });
+    for (const held of [{ user: 'alice' }, null]) {
+      const result = await runWithSession(alice, () =>
+        wrapped.invoke({ day: 'today' }, { configurable: { [SESSION_KEY]: held } }),
+      );
+      expect(readAgentGateToolMessage(result)).toMatchObject({ code: 'NO_SESSION' });
+    }
     expect(body).not.toHaveBeenCalled();
   });
 

@@ -399,6 +399,24 @@ describe('anomaly: fails closed', () => {
     expect(() => setup({ onStoreError: 'allow' } as never)).toThrow(/unknown options\.onStoreError/);
   });
 
+  it('words a store bug (a TypeError) like any store failure: its message never reaches the denial', async () => {
+    const broken: Store = {
+      get: async () => {
+        throw new TypeError('fetch failed: connect ECONNREFUSED 10.0.0.7:8079');
+      },
+      put: async () => {},
+      add: async () => true,
+      delete: async () => true,
+      take: async () => undefined,
+    };
+    const denied = await setup({ store: broken }).call();
+    expect(denied).toMatchObject({
+      code: 'GUARD_FAILED',
+      message: expect.stringMatching(/the baseline store failed \(an unexpected error\)/),
+    });
+    expect(JSON.stringify(denied)).not.toContain('10.0.0.7');
+  });
+
   it('denies GUARD_FAILED when the rate counters or the baseline write fail', async () => {
     const brokenCounters = { consume: async () => Promise.reject(new Error('Redis is unreachable')) };
     expect(await setup({ counters: brokenCounters }).call()).toMatchObject({ code: 'GUARD_FAILED' });

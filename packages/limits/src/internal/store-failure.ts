@@ -15,15 +15,13 @@ export function describeStoreFailure(error: unknown): string {
 }
 
 /**
- * Runs one store operation of guard `guard`; a failure denies `GUARD_FAILED` in the words of
- * {@link describeStoreFailure}. A `TypeError` is a bug (ours or the store's), not an outage: it is thrown as it is, and
- * the gate denies it `GUARD_FAILED` too.
+ * Runs one store operation of guard `guard`; any failure (an outage, or a `TypeError`: a bug, ours or the store's)
+ * denies `GUARD_FAILED` in the words of {@link describeStoreFailure}, with the error as its cause.
  */
 export async function fromStore<T>(guard: string, what: string, operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof TypeError) throw error;
     throw new GateDenied('GUARD_FAILED', `${guard}: the ${what} failed (${describeStoreFailure(error)})`, {
       guard,
       cause: error,

@@ -8,6 +8,9 @@ import { gateErrorResult, type StepUpUrl } from '../gate-error-result';
 /** The verified session of each request, keyed by the `AuthInfo` object handed to the transport. */
 export const sessionOfRequest = new WeakMap<AuthInfo, AgentSession>();
 
+/** What the gate is given for a call that carries no verified token: no session, so it is refused on record. */
+const NO_REQUEST_SESSION = Object.freeze({}) as AgentSession;
+
 export interface GuardedHandlerOptions {
   name: string;
   gate: Gate;
@@ -71,6 +74,8 @@ function guard(
     const takesArguments = tool.inputSchema !== undefined;
     const extra = (parameters[takesArguments ? 1 : 0] ?? {}) as Extra;
     const args = takesArguments ? parameters[0] : {};
+    // Only the session of this request's verified token: a call without one is refused NO_SESSION, never run for a
+    // session some other scope (runWithSession) holds.
     const session = extra.authInfo ? sessionOfRequest.get(extra.authInfo) : undefined;
     const toolExtra = withoutCredentials(extra);
     try {
@@ -86,7 +91,7 @@ function guard(
           ...(extra.signal ? { signal: extra.signal } : {}),
         },
         // No session (a request that bypassed the transport's auth) is denied NO_SESSION by the gate.
-        session,
+        session ?? NO_REQUEST_SESSION,
         options.policy.guards,
         (snapshot) => (takesArguments ? original(snapshot, toolExtra) : original(toolExtra)),
       );
