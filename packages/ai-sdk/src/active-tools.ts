@@ -1,4 +1,4 @@
-import { type AgentSession, assertKnownOptions, currentSession } from '@agentgate/core';
+import { type AgentSession, assertKnownOptions, currentSession, isAgentSession } from '@agentgate/core';
 import type { FgaAuthorizer, FgaQuestionContext } from '@agentgate/fga';
 
 /** Options of {@link activeToolsFor}. */
@@ -29,8 +29,8 @@ const OPTIONS = [
 
 /**
  * The names of the tools the session's user may use, for `activeTools` (in `prepareStep` or the call itself), so the
- * model is never offered the others. One FGA batch check for the set. Fails closed: without a session, or when FGA
- * cannot answer, no tool is active (the failure is in the FGA audit log).
+ * model is never offered the others. One FGA batch check for the set. Fails closed: without a session (or with a value
+ * that is none: `isAgentSession`), or when FGA cannot answer, no tool is active (the failure is in the FGA audit log).
  *
  * @throws TypeError on invalid options
  * @example
@@ -48,8 +48,9 @@ export async function activeToolsFor<Tools extends Record<string, unknown>>(
   }
   if (typeof tools !== 'object' || tools === null)
     throw new TypeError('activeToolsFor: tools must be a tool set');
-  const session = options.session ?? currentSession();
-  if (!session) return [];
+  // Only `undefined` means "not given"; a value that is no session (`null` included) offers nothing, like none at all.
+  const session = options.session === undefined ? currentSession() : options.session;
+  if (!isAgentSession(session)) return [];
   const result = await fga.authorizedTools(session, Object.keys(tools) as Array<keyof Tools & string>, {
     relation,
     object,

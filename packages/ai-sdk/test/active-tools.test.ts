@@ -94,6 +94,13 @@ describe('activeToolsFor', () => {
     const tools = toolSet();
     const fga = createFgaAuthorizer({ local: engine, storeId, authorizationModelId: modelId });
     await expect(activeToolsFor({ fga, tools })).resolves.toEqual([]);
+    // A value that is no session offers nothing either, even with a session in scope.
+    const { roles: _roles, ...withoutRoles } = alice;
+    for (const session of [null, withoutRoles]) {
+      await expect(
+        runWithSession(alice, () => activeToolsFor({ fga, tools, session: session as never })),
+      ).resolves.toEqual([]);
+    }
     const broken = createFgaAuthorizer({
       local: engine,
       storeId: '01JUNKNOWNSTORE000000000000',

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type AgentSession, assertKnownOptions, GateDenied } from '@agentgate/core';
+import { type AgentSession, assertKnownOptions, GateDenied, isAgentSession } from '@agentgate/core';
 import type { AllowedObjects, FgaAuthorizer, FilterStrategy } from '@agentgate/fga';
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import type { DocumentInterface } from '@langchain/core/documents';
@@ -138,6 +138,12 @@ export class FgaRetriever<Doc extends DocumentInterface = DocumentInterface> ext
         'NO_SESSION',
         'no session for FgaRetriever: pass sessionConfig(session) to invoke',
       );
+    if (!isAgentSession(session)) {
+      throw new GateDenied(
+        'NO_SESSION',
+        'the session of the FgaRetriever run is malformed (see isAgentSession)',
+      );
+    }
     const { retriever, fga, relation, object, strategy, type, filter, maxRounds, overFetch } = this.#options;
     const child = { callbacks: runManager?.getChild() };
     const store = vectorStoreOf(retriever);

@@ -115,6 +115,13 @@ describe('FgaRetriever', () => {
       code: 'NO_SESSION',
     });
     await expect(runWithSession(alice, () => retriever.invoke('docs'))).resolves.toHaveLength(2);
+    // A session key holding no session (JSON from a client, a hand-built object missing a field): NO_SESSION.
+    const { roles: _roles, ...withoutRoles } = alice;
+    for (const held of [JSON.parse(JSON.stringify(alice)), withoutRoles]) {
+      await expect(
+        runWithSession(alice, () => retriever.invoke('docs', { configurable: { agentgateSession: held } })),
+      ).rejects.toMatchObject({ code: 'NO_SESSION' });
+    }
     // Inside a protected tool, the tool's config carries the run's session on to the retriever.
     const auth = createLangChainAuth({ gate: createGate({ audit: memoryAudit() }) });
     const searchDocs = auth.withAuth(
