@@ -1,7 +1,7 @@
-import { digestArgs, isAgentSession } from '@agentgate/core';
+import { isAgentSession } from '@agentgate/core';
 import type { ModelMessage } from 'ai';
 import { deniedInChat } from './internal/chat-messages';
-import { gatedTools } from './internal/registry';
+import { bridgeInputOf, gatedTools, ownValue } from './internal/registry';
 import { sessionForCall } from './session-context';
 
 /** What {@link recordChatDenials} reads: the start event of `generateText`, `streamText` or a `ToolLoopAgent`. */
@@ -37,16 +37,9 @@ export async function recordChatDenials(input: ChatDenialsInput): Promise<void> 
       const session = sessionForCall(ownValue(input.toolsContext, call.toolName));
       if (!isAgentSession(session) || session.mode !== 'interactive') continue;
       try {
-        const validated = await binding.tool.schema?.['~standard'].validate(call.input);
-        if (!validated || validated.issues) continue; // no approval was asked for arguments the schema refuses
-        const request = {
-          session,
-          tool: binding.tool,
-          args: validated.value,
-          argsDigest: digestArgs(validated.value),
-          callId: call.toolCallId,
-        };
-        await binding.bridge.deny(request);
+        const request = await bridgeInputOf(binding.tool, session, call.input, call.toolCallId);
+        // No approval was asked for arguments the schema refuses.
+        if (request) await binding.bridge.deny(request);
       } catch {
         // Arguments that cannot be digested, a store that failed: the approval stays pending until it expires.
       }
@@ -54,10 +47,4 @@ export async function recordChatDenials(input: ChatDenialsInput): Promise<void> 
   } catch {
     // Malformed messages: nothing is denied.
   }
-}
-
-/** An own property only: tool names come from client-supplied history. */
-function ownValue(record: unknown, key: string): unknown {
-  if (typeof record !== 'object' || record === null || !Object.hasOwn(record, key)) return undefined;
-  return (record as Record<string, unknown>)[key];
 }

@@ -1,8 +1,8 @@
-import { assertKnownOptions, digestArgs, isAgentSession } from '@agentgate/core';
+import { assertKnownOptions, isAgentSession } from '@agentgate/core';
 import type { ModelMessage, ToolApprovalStatus } from 'ai';
 import { approvedInChat } from './internal/chat-messages';
 import { passesPrecheck } from './internal/precheck';
-import { gatedTools } from './internal/registry';
+import { bridgeInputOf, gatedTools, ownValue } from './internal/registry';
 import { sessionForCall } from './session-context';
 
 /** Options of {@link agentGateToolApproval}. */
@@ -63,15 +63,8 @@ export function agentGateToolApproval(options: AgentGateToolApprovalOptions = {}
     if (!binding.bridge || !isAgentSession(session) || session.mode !== 'interactive')
       return 'not-applicable';
     try {
-      const validated = await binding.tool.schema?.['~standard'].validate(toolCall.input);
-      if (!validated || validated.issues) return 'not-applicable'; // refused on record by the gate
-      const request = {
-        session,
-        tool: binding.tool,
-        args: validated.value,
-        argsDigest: digestArgs(validated.value),
-        callId: toolCall.toolCallId,
-      };
+      const request = await bridgeInputOf(binding.tool, session, toolCall.input, toolCall.toolCallId);
+      if (!request) return 'not-applicable'; // arguments the schema refuses: refused on record by the gate
       // The guards before the approval first: a user they refuse (or who must connect an account first) is not asked
       // to approve a call that cannot run; the gate refuses it on record when the tool runs.
       if (!(await passesPrecheck(binding.precheck, request))) return 'not-applicable';
@@ -82,12 +75,6 @@ export function agentGateToolApproval(options: AgentGateToolApprovalOptions = {}
       return 'not-applicable';
     }
   };
-}
-
-/** An own property only: tool names come from the model and from client-supplied history. */
-function ownValue(record: unknown, key: string): unknown {
-  if (typeof record !== 'object' || record === null || !Object.hasOwn(record, key)) return undefined;
-  return (record as Record<string, unknown>)[key];
 }
 
 const STATUSES: readonly unknown[] = ['not-applicable', 'approved', 'denied', 'user-approval'];

@@ -1,7 +1,6 @@
 import {
   type AgentSession,
   assertKnownOptions,
-  digestArgs,
   type Gate,
   type GatedTool,
   type Guard,
@@ -14,7 +13,7 @@ import type { AgentGateToolResult } from './client';
 import { approvedInChat } from './internal/chat-messages';
 import { outputOrDecisionSchema } from './internal/output-schema';
 import { precheckGuards } from './internal/precheck';
-import { type ChatApprovalBridge, chatApprovals, gatedTools } from './internal/registry';
+import { bridgeInputOf, type ChatApprovalBridge, chatApprovals, gatedTools } from './internal/registry';
 import { argumentsSchema, sessionAwareContextSchema, withoutSession } from './internal/schemas';
 import { type SessionContext, sessionForCall } from './session-context';
 import { toAgentGateResult } from './tool-result';
@@ -99,7 +98,8 @@ export function gateTool<T extends Tool>(
       try {
         await recordChatApproval(bridge, gated, session, input, callOptions.toolCallId);
       } catch {
-        // Not recorded (the store failed): the approval guard finds no decision and the call does not run.
+        // Not recorded (arguments that cannot be digested, a store that failed): the approval guard finds no
+        // decision and the call does not run.
       }
     }
     const ownOptions = { ...callOptions, context: withoutSession(callOptions.context) };
@@ -142,15 +142,8 @@ async function recordChatApproval(
   input: unknown,
   callId: string,
 ): Promise<void> {
-  const validated = await tool.schema?.['~standard'].validate(input);
-  if (!validated || validated.issues) return; // the gate refuses these arguments on record
-  let argsDigest: string;
-  try {
-    argsDigest = digestArgs(validated.value);
-  } catch {
-    return;
-  }
-  await bridge.approve({ session, tool, args: validated.value, argsDigest, callId });
+  const request = await bridgeInputOf(tool, session, input, callId);
+  if (request) await bridge.approve(request); // arguments the schema refuses: the gate refuses them on record
 }
 
 /** The tool's own hooks, handed its own context (never the session, whose token no tool may see). */

@@ -1,4 +1,4 @@
-import type { AgentSession, Gate, GatedTool, Guard } from '@agentgate/core';
+import { type AgentSession, digestArgs, type Gate, type GatedTool, type Guard } from '@agentgate/core';
 
 /** What `agentGateToolApproval` needs of a chat approval guard: ask, and record the chat's "yes" or "no". */
 export interface ChatApprovalBridge {
@@ -18,6 +18,28 @@ export interface BridgeInput {
   readonly args: unknown;
   readonly argsDigest: string;
   readonly callId: string;
+}
+
+/**
+ * The bridge input of one tool call: the arguments as the tool's schema validates them, and their digest (what the
+ * gate binds approvals to); `undefined` when the schema refuses them (the gate refuses them on record).
+ * @throws TypeError when the validated arguments cannot be digested
+ */
+export async function bridgeInputOf(
+  tool: GatedTool,
+  session: AgentSession,
+  input: unknown,
+  callId: string,
+): Promise<BridgeInput | undefined> {
+  const validated = await tool.schema?.['~standard'].validate(input);
+  if (!validated || validated.issues) return undefined;
+  return { session, tool, args: validated.value, argsDigest: digestArgs(validated.value), callId };
+}
+
+/** An own property only: tool names come from the model and from client-supplied history. */
+export function ownValue(record: unknown, key: string): unknown {
+  if (typeof record !== 'object' || record === null || !Object.hasOwn(record, key)) return undefined;
+  return (record as Record<string, unknown>)[key];
 }
 
 /** How a tool built by `withAuth` is gated. */

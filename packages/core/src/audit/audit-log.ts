@@ -334,18 +334,30 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
     return chain ? chainAndStore(chain) : findChain().then(chainAndStore);
   };
 
+  /** Appends one event: at once on an idle chain (see `storeNow`), else behind the chain's promise. */
+  const appendEvent = (
+    call: CallFacts,
+    phase: AuditPhase,
+    outcome: AuditOutcome,
+    decision: DecisionFacts,
+    draft: AuditEventDraft | undefined,
+    handOver: boolean,
+  ): Promise<AuditEvent | undefined> => {
+    if (!idle(chain)) {
+      return appendInTurn((target, head) => chainEvent(target, head, call, phase, outcome, decision, draft));
+    }
+    let event: AuditEvent;
+    try {
+      event = chainEvent(chain, chain.head as string, call, phase, outcome, decision, draft);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return storeNow(chain, event, handOver);
+  };
+
   const appendDecision: AppendDecision = (call, phase, outcome, decision, handOver) => {
     if (closed) return Promise.reject(closedError(`event for tool '${call.tool}' not recorded`));
-    if (idle(chain)) {
-      let event: AuditEvent;
-      try {
-        event = chainEvent(chain, chain.head as string, call, phase, outcome, decision);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return storeNow(chain, event, handOver);
-    }
-    return appendInTurn((target, head) => chainEvent(target, head, call, phase, outcome, decision));
+    return appendEvent(call, phase, outcome, decision, undefined, handOver);
   };
 
   const log: Required<AuditLog> = {
@@ -354,18 +366,8 @@ export function createAuditLog(options: CreateAuditLogOptions): Required<AuditLo
         return Promise.reject(new AuditFailed('audit event could not be built: the draft is not an object'));
       }
       if (closed) return Promise.reject(closedError(`event for tool '${draft.tool}' not recorded`));
-      if (idle(chain)) {
-        let event: AuditEvent;
-        try {
-          event = chainEvent(chain, chain.head as string, draft, draft.phase, draft.outcome, draft, draft);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        return storeNow(chain, event, false) as Promise<AuditEvent>;
-      }
-      return appendInTurn((target, head) =>
-        chainEvent(target, head, draft, draft.phase, draft.outcome, draft, draft),
-      );
+      // Not handed over: the caller gets the event, so a sink keeps a copy of it.
+      return appendEvent(draft, draft.phase, draft.outcome, draft, draft, false) as Promise<AuditEvent>;
     },
 
     flush() {
